@@ -6,18 +6,6 @@
 
 namespace northstar::vfs {
 
-IoCounters& IoCounters::operator+=(const IoCounters& other) {
-  opens += other.opens;
-  reads += other.reads;
-  writes += other.writes;
-  syncs += other.syncs;
-  truncates += other.truncates;
-  dir_syncs += other.dir_syncs;
-  bytes_read += other.bytes_read;
-  bytes_written += other.bytes_written;
-  return *this;
-}
-
 class CountingFileSystem::CountingFile final : public File {
  public:
   CountingFile(CountingFileSystem& owner, std::unique_ptr<File> base, std::string counted_path)

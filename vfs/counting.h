@@ -27,20 +27,6 @@
 
 namespace northstar::vfs {
 
-struct IoCounters {
-  uint64_t opens = 0;
-  uint64_t reads = 0;
-  uint64_t writes = 0;
-  uint64_t syncs = 0;
-  uint64_t truncates = 0;
-  uint64_t dir_syncs = 0;
-  uint64_t bytes_read = 0;
-  uint64_t bytes_written = 0;
-
-  IoCounters& operator+=(const IoCounters& other);
-  friend bool operator==(const IoCounters&, const IoCounters&) = default;
-};
-
 class CountingFileSystem final : public FileSystem {
  public:
   explicit CountingFileSystem(FileSystem* base);

@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "util/assert.h"
 #include "util/status.h"
+#include "util/testing.h"
 #include "vfs/posix.h"
 
 namespace northstar::vfs {
@@ -30,53 +31,13 @@ inline void PrintTo(const IoCounters& counters, std::ostream* out) {
 
 namespace {
 
-#define ASSERT_OK(expression)                       \
-  do {                                              \
-    const ::absl::Status assert_ok_ = (expression); \
-    ASSERT_TRUE(assert_ok_.ok()) << assert_ok_;     \
-  } while (false)
-
-#define ASSERT_OK_AND_ASSIGN(lhs, expression) \
-  ASSERT_OK_AND_ASSIGN_IMPL(NS_STATUS_CONCAT(statusor_, __LINE__), lhs, expression)
-#define ASSERT_OK_AND_ASSIGN_IMPL(statusor, lhs, expression) \
-  auto statusor = (expression);                              \
-  ASSERT_TRUE(statusor.ok()) << statusor.status();           \
-  lhs = std::move(statusor).value()
-
-// A directory made with mkdtemp() and removed, with everything in it, on destruction.
-class ScopedTempDir {
- public:
-  ScopedTempDir() {
-    std::string pattern = testing::TempDir();
-    if (!pattern.empty() && pattern.back() != '/') pattern += '/';
-    pattern += "northstar_vfs_counting_XXXXXX";
-    NS_ASSERT_MSG(::mkdtemp(pattern.data()) != nullptr, pattern);
-    path_ = pattern;
-  }
-  ~ScopedTempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  ScopedTempDir(const ScopedTempDir&) = delete;
-  ScopedTempDir& operator=(const ScopedTempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-std::span<uint8_t> AsWritableBytes(std::string& buffer) {
-  return {reinterpret_cast<uint8_t*>(buffer.data()), buffer.size()};
-}
-
 class CountingFileSystemTest : public testing::Test {
  protected:
   std::string path(std::string_view name) const {
     return absl::StrFormat("%s/%s", dir_.path(), name);
   }
 
-  ScopedTempDir dir_;
+  ScopedTempDir dir_{"northstar_vfs_counting"};
   PosixFileSystem posix_;
   CountingFileSystem counting_{&posix_};
 };

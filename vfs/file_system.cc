@@ -4,6 +4,18 @@
 
 namespace northstar::vfs {
 
+IoCounters& IoCounters::operator+=(const IoCounters& other) {
+  opens += other.opens;
+  reads += other.reads;
+  writes += other.writes;
+  syncs += other.syncs;
+  truncates += other.truncates;
+  dir_syncs += other.dir_syncs;
+  bytes_read += other.bytes_read;
+  bytes_written += other.bytes_written;
+  return *this;
+}
+
 std::string DirectoryOf(std::string_view path) {
   const size_t slash = path.rfind('/');
   if (slash == std::string_view::npos) return ".";

@@ -73,6 +73,21 @@ class File {
   [[nodiscard]] virtual const std::string& path() const = 0;
 };
 
+// I/O counts, kept by the counting wrapper and by sim_disk alike.
+struct IoCounters {
+  uint64_t opens = 0;
+  uint64_t reads = 0;
+  uint64_t writes = 0;
+  uint64_t syncs = 0;
+  uint64_t truncates = 0;
+  uint64_t dir_syncs = 0;
+  uint64_t bytes_read = 0;
+  uint64_t bytes_written = 0;
+
+  IoCounters& operator+=(const IoCounters& other);
+  friend bool operator==(const IoCounters&, const IoCounters&) = default;
+};
+
 struct OpenOptions {
   // Create the file if it does not exist.
   bool create = false;
@@ -104,6 +119,9 @@ class FileSystem {
 // Convenience for callers that hold text or byte vectors.
 inline std::span<const uint8_t> AsBytes(std::string_view text) {
   return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
+}
+inline std::span<uint8_t> AsWritableBytes(std::string& buffer) {
+  return {reinterpret_cast<uint8_t*>(buffer.data()), buffer.size()};
 }
 
 // The directory part of `path`: everything before the last '/', or "." if there is none.

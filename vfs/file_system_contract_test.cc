@@ -20,6 +20,7 @@
 #include "util/assert.h"
 #include "util/random.h"
 #include "util/status.h"
+#include "util/testing.h"
 #include "vfs/counting.h"
 #include "vfs/file_system.h"
 #include "vfs/posix.h"
@@ -32,42 +33,6 @@ using ::absl::StatusCode;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-
-#define ASSERT_OK(expression)                       \
-  do {                                              \
-    const ::absl::Status assert_ok_ = (expression); \
-    ASSERT_TRUE(assert_ok_.ok()) << assert_ok_;     \
-  } while (false)
-
-#define ASSERT_OK_AND_ASSIGN(lhs, expression) \
-  ASSERT_OK_AND_ASSIGN_IMPL(NS_STATUS_CONCAT(statusor_, __LINE__), lhs, expression)
-#define ASSERT_OK_AND_ASSIGN_IMPL(statusor, lhs, expression) \
-  auto statusor = (expression);                              \
-  ASSERT_TRUE(statusor.ok()) << statusor.status();           \
-  lhs = std::move(statusor).value()
-
-// A directory made with mkdtemp() and removed, with everything in it, on destruction.
-class ScopedTempDir {
- public:
-  ScopedTempDir() {
-    std::string pattern = testing::TempDir();
-    if (!pattern.empty() && pattern.back() != '/') pattern += '/';
-    pattern += "northstar_vfs_contract_XXXXXX";
-    NS_ASSERT_MSG(::mkdtemp(pattern.data()) != nullptr, pattern);
-    path_ = pattern;
-  }
-  ~ScopedTempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  ScopedTempDir(const ScopedTempDir&) = delete;
-  ScopedTempDir& operator=(const ScopedTempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // A fresh, empty file system for one test. `owner` keeps alive whatever `fs` needs (a wrapped
 // backend, a temporary directory); it is declared first so that it is destroyed after `fs`.
@@ -86,13 +51,13 @@ struct Backend {
 void PrintTo(const Backend& backend, std::ostream* out) { *out << backend.name; }
 
 FreshFileSystem MakePosix() {
-  auto dir = std::make_shared<ScopedTempDir>();
+  auto dir = std::make_shared<ScopedTempDir>("northstar_vfs_contract");
   return {dir, std::make_unique<PosixFileSystem>(), dir->path()};
 }
 
 FreshFileSystem MakeCountingOverPosix() {
   struct Owner {
-    ScopedTempDir dir;
+    ScopedTempDir dir{"northstar_vfs_contract"};
     PosixFileSystem posix;
   };
   auto owner = std::make_shared<Owner>();
@@ -116,10 +81,6 @@ std::vector<Backend> ContractBackends() {
       {"sim_disk", MakeSimDisk},
       {"sim_disk_512", MakeSimDisk512},
   };
-}
-
-std::span<uint8_t> AsWritableBytes(std::string& buffer) {
-  return {reinterpret_cast<uint8_t*>(buffer.data()), buffer.size()};
 }
 
 // Up to `size_bytes` bytes at `offset_bytes`, as a string (shorter at the end of the file).

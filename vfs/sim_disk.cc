@@ -137,6 +137,7 @@ absl::StatusOr<std::unique_ptr<File>> SimDisk::open(std::string_view path, OpenO
     pending_dir_ops_.push_back(DirOp{DirOp::Kind::kCreate, "", name, inode_id});
   }
   inodes_.at(inode_id)->open_handles++;
+  counters_.io.opens++;
   emit(SimDiskEventKind::kOpen, path, 0, 0, inode_id);
   return std::make_unique<SimFile>(this, inode_id, name, epoch_);
 }
@@ -194,7 +195,7 @@ absl::StatusOr<bool> SimDisk::exists(std::string_view path) {
 absl::Status SimDisk::sync_dir(std::string_view dir) {
   std::lock_guard lock(mu_);
   NS_RETURN_IF_ERROR(begin_io("sync_dir", dir));
-  counters_.dir_syncs++;
+  counters_.io.dir_syncs++;
   // The directory's pending operations become durable in order; the others stay pending.
   std::vector<DirOp> still_pending;
   for (const DirOp& op : pending_dir_ops_) {
@@ -252,7 +253,7 @@ bool SimDisk::injected(double probability, uint64_t at_call, uint64_t call_count
 absl::StatusOr<size_t> SimDisk::read(Inode& inode, const std::string& path, uint64_t offset_bytes,
                                      std::span<uint8_t> out) {
   NS_RETURN_IF_ERROR(begin_io("pread", path));
-  counters_.reads++;
+  counters_.io.reads++;
   read_calls_++;
   const SimDiskFaults& faults = options_.faults;
   if (injected(faults.read_error_probability, faults.read_error_at_call, read_calls_,
@@ -273,14 +274,14 @@ absl::StatusOr<size_t> SimDisk::read(Inode& inode, const std::string& path, uint
   const size_t count = static_cast<size_t>(
       std::min<uint64_t>(out.size(), inode.live.size() - offset_bytes));
   std::memcpy(out.data(), inode.live.data() + offset_bytes, count);
-  counters_.bytes_read += count;
+  counters_.io.bytes_read += count;
   return count;
 }
 
 absl::Status SimDisk::write(Inode& inode, const std::string& path, uint64_t offset_bytes,
                             std::span<const uint8_t> data) {
   NS_RETURN_IF_ERROR(begin_io("pwrite", path));
-  counters_.writes++;
+  counters_.io.writes++;
   write_calls_++;
   const SimDiskFaults& faults = options_.faults;
   const uint64_t end_bytes = offset_bytes + data.size();
@@ -311,7 +312,7 @@ absl::Status SimDisk::write(Inode& inode, const std::string& path, uint64_t offs
     emit(SimDiskEventKind::kMisdirectedWrite, path, offset_bytes, data.size(), target_bytes);
   }
   write_live(inode, target_bytes, data);
-  counters_.bytes_written += data.size();
+  counters_.io.bytes_written += data.size();
   emit(SimDiskEventKind::kWrite, path, offset_bytes, data.size());
   return absl::OkStatus();
 }
@@ -326,7 +327,7 @@ uint64_t SimDisk::misdirected_offset(uint64_t offset_bytes) {
 
 absl::Status SimDisk::sync_file(Inode& inode, const std::string& path) {
   NS_RETURN_IF_ERROR(begin_io("sync", path));
-  counters_.syncs++;
+  counters_.io.syncs++;
   sync_calls_++;
   const SimDiskFaults& faults = options_.faults;
   if (injected(faults.sync_error_probability, faults.sync_error_at_call, sync_calls_,
@@ -349,7 +350,7 @@ absl::Status SimDisk::sync_file(Inode& inode, const std::string& path) {
 
 absl::Status SimDisk::truncate_file(Inode& inode, const std::string& path, uint64_t size_bytes) {
   NS_RETURN_IF_ERROR(begin_io("truncate", path));
-  counters_.truncates++;
+  counters_.io.truncates++;
   const SimDiskFaults& faults = options_.faults;
   if (faults.capacity_bytes != 0 && size_bytes > inode.live.size() &&
       live_bytes_total() + (size_bytes - inode.live.size()) > faults.capacity_bytes) {

@@ -122,13 +122,7 @@ struct SimDiskEvent {
 };
 
 struct SimDiskCounters {
-  uint64_t reads = 0;
-  uint64_t writes = 0;
-  uint64_t syncs = 0;
-  uint64_t truncates = 0;
-  uint64_t dir_syncs = 0;
-  uint64_t bytes_read = 0;
-  uint64_t bytes_written = 0;
+  IoCounters io;
   uint64_t crashes = 0;
   uint64_t faults_injected = 0;
   uint64_t read_latency_us_total = 0;

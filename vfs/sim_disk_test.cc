@@ -38,7 +38,7 @@ std::string ReadAll(SimDisk& disk, std::string_view path) {
   auto size_bytes = (*file)->size();
   EXPECT_TRUE(size_bytes.ok());
   std::string content(*size_bytes, '\0');
-  auto read_bytes = (*file)->pread(0, {reinterpret_cast<uint8_t*>(content.data()), content.size()});
+  auto read_bytes = (*file)->pread(0, AsWritableBytes(content));
   EXPECT_TRUE(read_bytes.ok());
   EXPECT_EQ(*read_bytes, content.size());
   return content;
@@ -345,7 +345,7 @@ TEST(SimDiskTest, MisdirectedWriteLandsElsewhere) {
   EXPECT_NE(landed, 4096u);
   EXPECT_EQ((landed > 4096 ? landed - 4096 : 4096 - landed) % 512, 0u);
   std::string at_landed(8, '\0');
-  ASSERT_TRUE(file->pread(landed, {reinterpret_cast<uint8_t*>(at_landed.data()), 8}).ok());
+  ASSERT_TRUE(file->pread(landed, AsWritableBytes(at_landed)).ok());
   EXPECT_EQ(at_landed, "payload!");
 }
 
@@ -407,10 +407,10 @@ TEST(SimDiskTest, EventsAndCountersRecordEveryDecision) {
   ASSERT_GE(kinds.size(), expected.size());
   EXPECT_TRUE(std::equal(expected.begin(), expected.end() - 1, kinds.begin()));
   const SimDiskCounters counters = disk.counters();
-  EXPECT_EQ(counters.writes, 2u);
-  EXPECT_EQ(counters.syncs, 1u);
-  EXPECT_EQ(counters.dir_syncs, 1u);
-  EXPECT_EQ(counters.bytes_written, 3u + 1024u);
+  EXPECT_EQ(counters.io.writes, 2u);
+  EXPECT_EQ(counters.io.syncs, 1u);
+  EXPECT_EQ(counters.io.dir_syncs, 1u);
+  EXPECT_EQ(counters.io.bytes_written, 3u + 1024u);
   EXPECT_EQ(counters.crashes, 1u);
 }
 
@@ -420,7 +420,7 @@ TEST(SimDiskTest, UnnamedFilesVanishAtCrashButLiveWhileOpen) {
   auto file = DurableFile(disk, "data");
   ASSERT_TRUE(disk.remove("/d/f").ok());
   std::string content(4, '\0');
-  ASSERT_TRUE(file->pread(0, {reinterpret_cast<uint8_t*>(content.data()), 4}).ok());
+  ASSERT_TRUE(file->pread(0, AsWritableBytes(content)).ok());
   EXPECT_EQ(content, "data");
   ASSERT_TRUE(disk.sync_dir("/d").ok());
   disk.crash();
