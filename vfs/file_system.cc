@@ -27,9 +27,9 @@ absl::Status ReadExact(File& file, uint64_t offset_bytes, std::span<uint8_t> out
   absl::StatusOr<size_t> read_bytes = file.pread(offset_bytes, out);
   if (!read_bytes.ok()) return read_bytes.status();
   if (*read_bytes != out.size()) {
-    return absl::DataLossError(absl::StrFormat(
-        "short read of %s at offset %d: wanted %d bytes, got %d (file ends first)", file.path(),
-        offset_bytes, out.size(), *read_bytes));
+    return absl::DataLossError(
+        absl::StrFormat("short read of %s at offset %d: wanted %d bytes, got %d (file ends first)",
+                        file.path(), offset_bytes, out.size(), *read_bytes));
   }
   return absl::OkStatus();
 }
@@ -45,9 +45,9 @@ absl::Status CheckOpenOptions(std::string_view path, OpenOptions options) {
 absl::Status CheckRange(std::string_view operation, std::string_view path, uint64_t offset_bytes,
                         uint64_t size_bytes) {
   if (offset_bytes > kFileSizeMaxBytes || size_bytes > kFileSizeMaxBytes - offset_bytes) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "%s %s: range [%d, +%d) exceeds the %d-byte file size limit", operation, path,
-        offset_bytes, size_bytes, kFileSizeMaxBytes));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s %s: range [%d, +%d) exceeds the %d-byte file size limit", operation,
+                        path, offset_bytes, size_bytes, kFileSizeMaxBytes));
   }
   return absl::OkStatus();
 }

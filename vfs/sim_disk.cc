@@ -53,7 +53,8 @@ class SimDisk::SimFile final : public File {
 
   absl::Status close() override {
     std::lock_guard lock(disk_->mu_);
-    if (closed_) return absl::FailedPreconditionError(absl::StrFormat("close %s: file is closed", path_));
+    if (closed_)
+      return absl::FailedPreconditionError(absl::StrFormat("close %s: file is closed", path_));
     release();
     return absl::OkStatus();
   }
@@ -66,7 +67,8 @@ class SimDisk::SimFile final : public File {
   absl::StatusOr<Inode*> checked_inode(std::string_view operation, uint64_t offset_bytes,
                                        uint64_t size_bytes) {
     if (closed_) {
-      return absl::FailedPreconditionError(absl::StrFormat("%s %s: file is closed", operation, path_));
+      return absl::FailedPreconditionError(
+          absl::StrFormat("%s %s: file is closed", operation, path_));
     }
     if (epoch_ != disk_->epoch_) {
       return absl::FailedPreconditionError(
@@ -168,7 +170,8 @@ absl::Status SimDisk::rename(std::string_view from, std::string_view to) {
   }
   const uint64_t inode_id = found->second;
   if (from == to) return absl::OkStatus();
-  pending_dir_ops_.push_back(DirOp{DirOp::Kind::kRename, std::string(from), std::string(to), inode_id});
+  pending_dir_ops_.push_back(
+      DirOp{DirOp::Kind::kRename, std::string(from), std::string(to), inode_id});
   live_names_.erase(found);
   live_names_[std::string(to)] = inode_id;
   emit(SimDiskEventKind::kRename, to, 0, 0, inode_id);
@@ -222,8 +225,8 @@ absl::Status SimDisk::check_path(std::string_view operation, std::string_view pa
 absl::Status SimDisk::check_halted(std::string_view operation, std::string_view path) const {
   if (halted_) {
     return absl::UnavailableError(absl::StrFormat(
-        "%s %s: sim_disk halted at a crash point after I/O #%d; call crash() to restart",
-        operation, path, io_count_));
+        "%s %s: sim_disk halted at a crash point after I/O #%d; call crash() to restart", operation,
+        path, io_count_));
   }
   return absl::OkStatus();
 }
@@ -260,7 +263,8 @@ absl::StatusOr<size_t> SimDisk::read(Inode& inode, const std::string& path, uint
                read_fault_rng_)) {
     counters_.faults_injected++;
     emit(SimDiskEventKind::kReadError, path, offset_bytes, out.size());
-    return absl::InternalError(absl::StrFormat("pread %s at offset %d: Input/output error (injected)", path, offset_bytes));
+    return absl::InternalError(absl::StrFormat(
+        "pread %s at offset %d: Input/output error (injected)", path, offset_bytes));
   }
   if (faults.read_latency_us_max > 0) {
     const uint64_t latency_us = latency_rng_.UniformInclusive(0, faults.read_latency_us_max);
@@ -271,8 +275,8 @@ absl::StatusOr<size_t> SimDisk::read(Inode& inode, const std::string& path, uint
   }
   if (bit_rot_rng_.Chance(faults.bit_rot_probability)) rot_one_bit(inode, path);
   if (offset_bytes >= inode.live.size()) return 0;
-  const size_t count = static_cast<size_t>(
-      std::min<uint64_t>(out.size(), inode.live.size() - offset_bytes));
+  const size_t count =
+      static_cast<size_t>(std::min<uint64_t>(out.size(), inode.live.size() - offset_bytes));
   std::memcpy(out.data(), inode.live.data() + offset_bytes, count);
   counters_.io.bytes_read += count;
   return count;
@@ -289,9 +293,9 @@ absl::Status SimDisk::write(Inode& inode, const std::string& path, uint64_t offs
       live_bytes_total() + (end_bytes - inode.live.size()) > faults.capacity_bytes) {
     counters_.faults_injected++;
     emit(SimDiskEventKind::kNoSpace, path, offset_bytes, data.size());
-    return absl::ResourceExhaustedError(absl::StrFormat(
-        "pwrite %s at offset %d: No space left on device (capacity %d bytes)", path, offset_bytes,
-        faults.capacity_bytes));
+    return absl::ResourceExhaustedError(
+        absl::StrFormat("pwrite %s at offset %d: No space left on device (capacity %d bytes)", path,
+                        offset_bytes, faults.capacity_bytes));
   }
   if (injected(faults.write_error_probability, faults.write_error_at_call, write_calls_,
                write_fault_rng_)) {
@@ -303,7 +307,8 @@ absl::Status SimDisk::write(Inode& inode, const std::string& path, uint64_t offs
     write_live(inode, offset_bytes, data.first(static_cast<size_t>(written_bytes)));
     counters_.faults_injected++;
     emit(SimDiskEventKind::kWriteError, path, offset_bytes, data.size(), written_bytes);
-    return absl::InternalError(absl::StrFormat("pwrite %s at offset %d: Input/output error (injected)", path, offset_bytes));
+    return absl::InternalError(absl::StrFormat(
+        "pwrite %s at offset %d: Input/output error (injected)", path, offset_bytes));
   }
   uint64_t target_bytes = offset_bytes;
   if (misdirect_rng_.Chance(faults.misdirected_write_probability)) {
@@ -336,14 +341,12 @@ absl::Status SimDisk::sync_file(Inode& inode, const std::string& path) {
     emit(SimDiskEventKind::kSyncError, path);
     if (faults.failed_sync_drops_dirty_data) {
       emit(SimDiskEventKind::kSyncDroppedDirtyData, path, 0, inode.dirty_sectors.size());
-      inode.live = inode.durable;
-      inode.dirty_sectors.clear();
+      copy_dirty_sectors(inode, inode.durable, inode.live);
     }
     return absl::InternalError(
         absl::StrFormat("sync %s: Input/output error (injected); unsynced data may be lost", path));
   }
-  inode.durable = inode.live;
-  inode.dirty_sectors.clear();
+  copy_dirty_sectors(inode, inode.live, inode.durable);
   emit(SimDiskEventKind::kSync, path);
   return absl::OkStatus();
 }
@@ -362,6 +365,21 @@ absl::Status SimDisk::truncate_file(Inode& inode, const std::string& path, uint6
   resize_live(inode, size_bytes);
   emit(SimDiskEventKind::kTruncate, path, size_bytes);
   return absl::OkStatus();
+}
+
+void SimDisk::copy_dirty_sectors(Inode& inode, const std::vector<uint8_t>& from,
+                                 std::vector<uint8_t>& to) {
+  // Outside the dirty sectors both images are equal: copy only those (a sync of a large file
+  // with a few changed sectors must not copy the whole file).
+  to.resize(from.size(), 0);
+  const uint64_t sector = options_.sector_size_bytes;
+  for (uint64_t index : inode.dirty_sectors) {
+    const uint64_t begin_bytes = index * sector;
+    if (begin_bytes >= to.size()) break;
+    const uint64_t end_bytes = std::min<uint64_t>(begin_bytes + sector, to.size());
+    std::memcpy(to.data() + begin_bytes, from.data() + begin_bytes, end_bytes - begin_bytes);
+  }
+  inode.dirty_sectors.clear();
 }
 
 void SimDisk::mark_dirty(Inode& inode, uint64_t begin_bytes, uint64_t end_bytes) {

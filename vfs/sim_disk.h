@@ -207,6 +207,8 @@ class SimDisk final : public FileSystem {
   void write_live(Inode& inode, uint64_t offset_bytes, std::span<const uint8_t> data);
   void resize_live(Inode& inode, uint64_t size_bytes);
   void mark_dirty(Inode& inode, uint64_t begin_bytes, uint64_t end_bytes);
+  // Makes `to` equal to `from` (both images of `inode`) and clears the dirty set.
+  void copy_dirty_sectors(Inode& inode, const std::vector<uint8_t>& from, std::vector<uint8_t>& to);
   void rot_one_bit(Inode& inode, const std::string& path);
   [[nodiscard]] uint64_t live_bytes_total() const;
 

@@ -13,26 +13,46 @@ namespace northstar::vfs {
 
 const char* SimDiskEventKindName(SimDiskEventKind kind) {
   switch (kind) {
-    case SimDiskEventKind::kRead: return "read";
-    case SimDiskEventKind::kWrite: return "write";
-    case SimDiskEventKind::kSync: return "sync";
-    case SimDiskEventKind::kTruncate: return "truncate";
-    case SimDiskEventKind::kOpen: return "open";
-    case SimDiskEventKind::kRemove: return "remove";
-    case SimDiskEventKind::kRename: return "rename";
-    case SimDiskEventKind::kSyncDir: return "sync_dir";
-    case SimDiskEventKind::kReadError: return "read_error";
-    case SimDiskEventKind::kWriteError: return "write_error";
-    case SimDiskEventKind::kSyncError: return "sync_error";
-    case SimDiskEventKind::kSyncDroppedDirtyData: return "sync_dropped_dirty_data";
-    case SimDiskEventKind::kNoSpace: return "no_space";
-    case SimDiskEventKind::kBitRot: return "bit_rot";
-    case SimDiskEventKind::kMisdirectedWrite: return "misdirected_write";
-    case SimDiskEventKind::kHalt: return "halt";
-    case SimDiskEventKind::kCrash: return "crash";
-    case SimDiskEventKind::kCrashSector: return "crash_sector";
-    case SimDiskEventKind::kCrashCut: return "crash_cut";
-    case SimDiskEventKind::kCrashDirOps: return "crash_dir_ops";
+    case SimDiskEventKind::kRead:
+      return "read";
+    case SimDiskEventKind::kWrite:
+      return "write";
+    case SimDiskEventKind::kSync:
+      return "sync";
+    case SimDiskEventKind::kTruncate:
+      return "truncate";
+    case SimDiskEventKind::kOpen:
+      return "open";
+    case SimDiskEventKind::kRemove:
+      return "remove";
+    case SimDiskEventKind::kRename:
+      return "rename";
+    case SimDiskEventKind::kSyncDir:
+      return "sync_dir";
+    case SimDiskEventKind::kReadError:
+      return "read_error";
+    case SimDiskEventKind::kWriteError:
+      return "write_error";
+    case SimDiskEventKind::kSyncError:
+      return "sync_error";
+    case SimDiskEventKind::kSyncDroppedDirtyData:
+      return "sync_dropped_dirty_data";
+    case SimDiskEventKind::kNoSpace:
+      return "no_space";
+    case SimDiskEventKind::kBitRot:
+      return "bit_rot";
+    case SimDiskEventKind::kMisdirectedWrite:
+      return "misdirected_write";
+    case SimDiskEventKind::kHalt:
+      return "halt";
+    case SimDiskEventKind::kCrash:
+      return "crash";
+    case SimDiskEventKind::kCrashSector:
+      return "crash_sector";
+    case SimDiskEventKind::kCrashCut:
+      return "crash_cut";
+    case SimDiskEventKind::kCrashDirOps:
+      return "crash_dir_ops";
   }
   NS_ASSERT_MSG(false, "unknown SimDiskEventKind");
 }

@@ -352,10 +352,10 @@ TEST(SimDiskTest, MisdirectedWriteLandsElsewhere) {
 // FM-10
 TEST(SimDiskTest, CrashAfterTheNthIoHaltsUntilCrash) {
   SimDisk disk({.faults = {.crash_after_io_count = 4}}, 1);
-  auto file = Create(disk, "/d/f");            // I/O 1
-  Write(*file, 0, "one");                      // I/O 2
-  ASSERT_TRUE(file->sync().ok());              // I/O 3
-  ASSERT_TRUE(disk.sync_dir("/d").ok());       // I/O 4
+  auto file = Create(disk, "/d/f");       // I/O 1
+  Write(*file, 0, "one");                 // I/O 2
+  ASSERT_TRUE(file->sync().ok());         // I/O 3
+  ASSERT_TRUE(disk.sync_dir("/d").ok());  // I/O 4
   const absl::Status halted = file->pwrite(0, AsBytes("two"));
   EXPECT_EQ(halted.code(), absl::StatusCode::kUnavailable);
   EXPECT_TRUE(disk.halted());
@@ -383,8 +383,7 @@ TEST(SimDiskTest, MisuseIsAClearError) {
   SimDisk disk({}, 1);
   auto file = Create(disk, "/d/f");
   EXPECT_EQ(disk.open("", {.create = true}).status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(disk.open("/d/", {.create = true}).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(disk.open("/d/", {.create = true}).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(file->pwrite(kFileSizeMaxBytes, AsBytes("x")).code(),
             absl::StatusCode::kInvalidArgument);
   ASSERT_TRUE(file->close().ok());
@@ -401,8 +400,8 @@ TEST(SimDiskTest, EventsAndCountersRecordEveryDecision) {
   Write(*file, 0, Pattern(1024, 1));
   disk.crash();
   const std::vector<SimDiskEventKind> expected = {
-      SimDiskEventKind::kOpen,      SimDiskEventKind::kWrite,       SimDiskEventKind::kSync,
-      SimDiskEventKind::kSyncDir,   SimDiskEventKind::kWrite,       SimDiskEventKind::kCrash,
+      SimDiskEventKind::kOpen,        SimDiskEventKind::kWrite,   SimDiskEventKind::kSync,
+      SimDiskEventKind::kSyncDir,     SimDiskEventKind::kWrite,   SimDiskEventKind::kCrash,
       SimDiskEventKind::kCrashDirOps, SimDiskEventKind::kCrashCut};
   ASSERT_GE(kinds.size(), expected.size());
   EXPECT_TRUE(std::equal(expected.begin(), expected.end() - 1, kinds.begin()));
