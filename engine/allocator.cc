@@ -11,7 +11,9 @@ PageAllocator::PageAllocator(uint64_t page_count, std::set<PageId> free_pages)
 }
 
 void PageAllocator::begin(TxnId txn_id) {
+  NS_ASSERT(!in_txn_);
   NS_ASSERT(allocated_.empty() && freed_.empty());
+  in_txn_ = true;
   txn_id_ = txn_id;
   page_count_at_begin_ = page_count_;
   free_at_begin_ = free_;
@@ -69,6 +71,8 @@ void PageAllocator::free_scratch(PageId page_id) {
 }
 
 void PageAllocator::rollback() {
+  if (!in_txn_) return;
+  in_txn_ = false;
   free_ = std::move(free_at_begin_);
   free_at_begin_.clear();
   page_count_ = page_count_at_begin_;
@@ -77,6 +81,8 @@ void PageAllocator::rollback() {
 }
 
 void PageAllocator::commit() {
+  if (!in_txn_) return;
+  in_txn_ = false;
   if (!freed_.empty()) {
     std::vector<PageId>& pending = pending_[txn_id_];
     pending.insert(pending.end(), freed_.begin(), freed_.end());
@@ -87,7 +93,7 @@ void PageAllocator::commit() {
 }
 
 void PageAllocator::release_pending(TxnId oldest_visible_txn) {
-  NS_ASSERT(allocated_.empty() && freed_.empty());  // Between transactions only.
+  NS_ASSERT(!in_txn_);  // Between transactions only.
   while (!pending_.empty() && pending_.begin()->first <= oldest_visible_txn) {
     for (PageId page_id : pending_.begin()->second) free_.insert(page_id);
     pending_.erase(pending_.begin());
@@ -99,6 +105,13 @@ std::vector<PageId> PageAllocator::persistent_free_pages() const {
   for (const auto& [txn_id, freed] : pending_) pages.insert(freed.begin(), freed.end());
   pages.insert(freed_.begin(), freed_.end());
   return {pages.begin(), pages.end()};
+}
+
+std::vector<PageId> PageAllocator::pending_pages() const {
+  std::vector<PageId> pages;
+  for (const auto& [txn_id, freed] : pending_)
+    pages.insert(pages.end(), freed.begin(), freed.end());
+  return pages;
 }
 
 uint64_t PageAllocator::pending_count() const {

@@ -51,6 +51,8 @@ class PageAllocator {
   [[nodiscard]] uint64_t page_count() const { return page_count_; }
   [[nodiscard]] uint64_t free_count() const { return free_.size(); }
   [[nodiscard]] uint64_t pending_count() const;
+  [[nodiscard]] const std::set<PageId>& free_pages() const { return free_; }
+  [[nodiscard]] std::vector<PageId> pending_pages() const;
   [[nodiscard]] bool allocated_in_txn(PageId page_id) const { return allocated_.contains(page_id); }
 
  private:
@@ -63,6 +65,7 @@ class PageAllocator {
   std::set<PageId> allocated_;
   std::vector<PageId> freed_;
   std::set<PageId> free_at_begin_;  // For rollback.
+  bool in_txn_ = false;
 };
 
 }  // namespace northstar::engine

@@ -27,7 +27,14 @@ absl::StatusOr<std::string> PageReader::overflow_value(PageId first_page,
   std::vector<uint8_t> page(page_size_bytes_);
   for (uint64_t index = 0; index < page_count; index++) {
     const PageId page_id = first_page + index;
-    NS_RETURN_IF_ERROR(source_.read_page(page_id, page));
+    // Pages committed since the last checkpoint exist only in the cache, dirty; the others are
+    // read around it, so that a large value does not flush the cache.
+    std::optional<PageCache::PinnedPage> cached = cache_.get_if_cached(page_id);
+    if (cached) {
+      std::copy(cached->bytes().begin(), cached->bytes().end(), page.begin());
+    } else {
+      NS_RETURN_IF_ERROR(source_.read_page(page_id, page));
+    }
     NS_ASSIGN_OR_RETURN(const OverflowView view, ParseOverflow(page, page_id));
     const bool last = index + 1 == page_count;
     const PageId expected_next = last ? kNoPage : page_id + 1;
@@ -60,6 +67,42 @@ absl::StatusOr<std::optional<std::string>> TreeGet(PageReader& reader, const Tre
   if (index == leaf.size() || leaf.key(index) != key) return std::nullopt;
   if (!leaf.is_overflow(index)) return std::string(leaf.inline_value(index));
   return reader.overflow_value(leaf.overflow_page(index), leaf.value_size_bytes(index));
+}
+
+namespace {
+
+absl::Status CollectSubtree(PageReader& reader, PageId page_id, uint32_t depth, uint32_t height,
+                            std::vector<PageId>& pages) {
+  if (depth >= height) return absl::DataLossError("tree deeper than its height");
+  pages.push_back(page_id);
+  NS_ASSIGN_OR_RETURN(PageCache::PinnedPage page, reader.node(page_id, TypeAtDepth(depth, height)));
+  if (depth + 1 == height) {
+    const LeafView leaf = LeafView::FromVerified(page.bytes());
+    for (size_t index = 0; index < leaf.size(); index++) {
+      if (!leaf.is_overflow(index)) continue;
+      const uint64_t count =
+          OverflowPagesFor(reader.page_size_bytes(), leaf.value_size_bytes(index));
+      for (uint64_t offset = 0; offset < count; offset++)
+        pages.push_back(leaf.overflow_page(index) + offset);
+    }
+    return absl::OkStatus();
+  }
+  const BranchView branch = BranchView::FromVerified(page.bytes());
+  std::vector<PageId> children;
+  for (size_t index = 0; index < branch.child_count(); index++)
+    children.push_back(branch.child(index));
+  page = PageCache::PinnedPage();  // Unpin before descending: a walk pins one page at a time.
+  for (PageId child : children)
+    NS_RETURN_IF_ERROR(CollectSubtree(reader, child, depth + 1, height, pages));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status CollectTreePages(PageReader& reader, const TreeState& tree,
+                              std::vector<PageId>& pages) {
+  if (tree.root == kNoPage) return absl::OkStatus();
+  return CollectSubtree(reader, tree.root, 0, tree.height, pages);
 }
 
 absl::Status Cursor::push(PageId page_id) {

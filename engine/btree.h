@@ -56,6 +56,10 @@ class PageReader {
                                                                  const TreeState& tree,
                                                                  std::string_view key);
 
+// Appends every page of the tree (nodes and overflow runs) to `pages`, root first.
+[[nodiscard]] absl::Status CollectTreePages(PageReader& reader, const TreeState& tree,
+                                            std::vector<PageId>& pages);
+
 // The page type at `depth` (0 = root) of a tree of `height`.
 [[nodiscard]] inline PageType TypeAtDepth(uint32_t depth, uint32_t height) {
   return depth + 1 == height ? PageType::kLeaf : PageType::kBranch;

@@ -1,23 +1,34 @@
-// Db: the embedded key-value store. One data file `<path>` (conventionally `<name>.ns`).
+// Db: the embedded key-value store: a data file `<name>.ns` and a commit log `<name>.log`.
 //
-// Transactions: any number of read transactions, each on an immutable snapshot of the last
-// commit at its start; one write transaction at a time (begin_write gives WriteBusy, an Aborted
-// status, while another is open, or waits when asked to). The writer reads its own writes;
-// abort (or dropping the WriteTxn) leaves no trace.
+// Transactions: any number of read transactions, each on an immutable snapshot (the latest
+// commit, or a retained past one with begin_read_at); one write transaction at a time
+// (begin_write gives WriteBusy, an Aborted status, while another is open, or waits when asked
+// to). The writer reads its own writes; abort (or dropping the WriteTxn) leaves no trace.
 //
-// Durability (until the commit log arrives, and kept as a mode after): a commit writes its new
-// pages, syncs the data file, writes the meta page of slot txn % 2, and syncs again. A crash at
-// any point leaves the previous commit or this one. A failed commit poisons the Db: every later
-// begin_write returns the failure, because the file's unsynced state is unknown (a failed fsync
-// may have dropped data); reopen to recover. Readers keep working on their snapshots.
+// Durability (DbOptions::durability):
+// - kLog (default): a commit appends one record (its puts and deletes) to the log and syncs the
+//   log: one sync per commit. The commit's new pages stay dirty in the page cache; a checkpoint
+//   (automatic by log size or cache pressure, or checkpoint()) writes them, syncs the data file,
+//   flips the meta (which records where replay starts) and recycles the log. Open replays the
+//   records after the meta's checkpoint, drops a torn tail, and reports what it did
+//   (recovery()).
+// - kLogNoSync: as kLog without the sync: NOT durable; for bulk loads and benchmarks.
+// - kMetaFlip: no log; every commit writes its pages, syncs, writes the meta of slot txn % 2
+//   and syncs again. Kept for comparison.
+// A failed commit or checkpoint poisons the Db: every later begin_write returns the failure,
+// because the files' unsynced state is unknown (a failed fsync may have dropped data); reopen
+// to recover. Readers keep working on their snapshots.
 //
-// Page reuse: pages freed by commit t are reused only after every reader's snapshot is >= t.
+// Page reuse: pages freed by commit t are reused only once no reader or retained snapshot is
+// older than t and a checkpoint covers t (the checkpoint's tree must stay intact on disk until
+// the next meta is durable).
 //
 // Thread safety: Db, ReadTxn and cursors may be used from many threads (one ReadTxn per thread
 // at a time); a WriteTxn belongs to one thread. All locks come from the Runtime.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -30,6 +41,8 @@
 #include "engine/btree.h"
 #include "engine/btree_write.h"
 #include "engine/format/meta.h"
+#include "engine/log/record.h"
+#include "engine/log/scan.h"
 #include "engine/page_cache.h"
 #include "engine/pager.h"
 #include "engine/runtime.h"
@@ -37,15 +50,31 @@
 
 namespace northstar::engine {
 
+enum class Durability { kLog, kLogNoSync, kMetaFlip };
+
 struct DbOptions {
   // Used when the database is created; an existing database keeps its own page size.
   uint32_t page_size_bytes = kPageSizeDefaultBytes;
   uint64_t cache_budget_bytes = uint64_t{64} << 20;
   bool create_if_missing = true;
   bool error_if_exists = false;
+  Durability durability = Durability::kLog;
+  // The log is preallocated (written with zeros once) and overwritten in place, so that a
+  // commit's fdatasync does not also have to journal a new file size.
+  uint64_t log_preallocate_bytes = uint64_t{16} << 20;
+  // Checkpoint once the log holds this much since the last checkpoint.
+  uint64_t checkpoint_log_bytes = uint64_t{12} << 20;
+  // false keeps every record (the log only grows), so that ReplayLog can rebuild any past state.
+  bool recycle_log = true;
+  // How many past commits stay readable with begin_read_at (besides those readers hold).
+  uint32_t retained_snapshots = 0;
+  LogLimits limits;
   // nullptr: ProductionRuntime().
   Runtime* runtime = nullptr;
 };
+
+// The log of the database at `data_path`: "x.ns" -> "x.log" (otherwise data_path + ".log").
+[[nodiscard]] std::string LogPathFor(std::string_view data_path);
 
 // True for the status begin_write returns while another write transaction is open.
 [[nodiscard]] bool IsWriteBusy(const absl::Status& status);
@@ -92,15 +121,20 @@ class WriteTxn {
   friend class Db;
   WriteTxn(Db& db, TxnId txn_id, const TreeState& tree);
   [[nodiscard]] absl::Status check_open() const;
+  [[nodiscard]] absl::Status check_op(const LogOp& op) const;
 
   Db& db_;
   const TxnId txn_id_;
   WriteTree tree_;
+  std::vector<LogOp> ops_;      // In order, for the commit record.
+  uint64_t payload_bytes_ = 0;  // Of the commit record so far.
   bool finished_ = false;
 };
 
 struct DbStats {
-  TxnId txn_id = 0;
+  TxnId txn_id = 0;             // The last commit.
+  TxnId checkpoint_txn_id = 0;  // The last checkpoint (== txn_id in kMetaFlip mode).
+  uint64_t log_bytes = 0;       // Log bytes since the last checkpoint.
   TreeState tree;
   uint64_t page_count = 0;
   uint64_t free_pages = 0;
@@ -119,8 +153,21 @@ class Db {
   Db& operator=(const Db&) = delete;
 
   [[nodiscard]] absl::StatusOr<std::unique_ptr<ReadTxn>> begin_read();
+  // A snapshot as of commit `txn_id`, if it is still retained (the latest commit, one of the
+  // last retained_snapshots commits, or one a reader holds); NotFound otherwise.
+  [[nodiscard]] absl::StatusOr<std::unique_ptr<ReadTxn>> begin_read_at(TxnId txn_id);
   // WriteBusy while another write transaction is open, unless `wait`.
   [[nodiscard]] absl::StatusOr<std::unique_ptr<WriteTxn>> begin_write(bool wait = false);
+
+  // Writes every dirty page, flips the meta and recycles the log (no-op in kMetaFlip mode, or
+  // when nothing was committed since the last checkpoint). Waits for the open write txn.
+  [[nodiscard]] absl::Status checkpoint();
+  // What open() replayed from the log and what it dropped.
+  [[nodiscard]] const LogScanResult& recovery() const { return recovery_; }
+  // Checks the in-memory page accounting: pages reachable from the latest tree, the free-list
+  // chain, free pages and pending pages are exactly all pages, disjoint; and every page of every
+  // live snapshot is reachable or pending, never free. One line per problem; empty when sound.
+  [[nodiscard]] absl::StatusOr<std::vector<std::string>> audit();
 
   [[nodiscard]] DbStats stats() const;
   [[nodiscard]] uint32_t page_size_bytes() const { return pager_->page_size_bytes(); }
@@ -130,31 +177,51 @@ class Db {
   friend class ReadTxn;
   friend class WriteTxn;
 
-  Db(Runtime& runtime, std::unique_ptr<Pager> pager, uint64_t cache_budget_bytes,
+  Db(Runtime& runtime, const DbOptions& options, std::unique_ptr<Pager> pager,
      std::set<PageId> free_pages, std::vector<PageId> freelist_pages);
 
+  [[nodiscard]] absl::Status open_log(vfs::FileSystem& fs);
+  [[nodiscard]] absl::Status recover();
+  [[nodiscard]] absl::Status apply_record(const LogRecord& record);
   [[nodiscard]] absl::Status commit(WriteTxn& txn);
+  [[nodiscard]] absl::Status commit_meta_flip(WriteTxn& txn);
+  [[nodiscard]] absl::Status commit_to_log(WriteTxn& txn);
+  // Publishes a commit to readers and retains its snapshot.
+  void publish(TxnId txn_id, const TreeState& tree);
+  void trim_snapshots_locked();
+  [[nodiscard]] absl::Status checkpoint_locked();
+  [[nodiscard]] absl::Status write_pages_and_meta(TxnId txn_id, const TreeState& tree,
+                                                  uint64_t log_position);
   [[nodiscard]] absl::StatusOr<PageId> write_free_list(TxnId txn_id);
+  void poison(const absl::Status& status);
   void end_write(bool committed);
   void end_read(TxnId txn_id);
   void release_pages();
+  [[nodiscard]] TreeState latest_tree() const;
 
   Runtime& runtime_;
+  const DbOptions options_;
   std::unique_ptr<Pager> pager_;
+  const uint64_t cache_budget_bytes_;
   PageCache cache_;
   PageReader reader_;
   // Held by the open write transaction for its whole life.
   std::unique_ptr<Mutex> writer_mutex_;
   // Guards everything below that readers touch.
   std::unique_ptr<Mutex> state_mutex_;
-  Meta meta_;                     // The last commit.
-  std::multiset<TxnId> readers_;  // Snapshot txn ids of open read transactions.
+  Meta meta_;                             // The last checkpoint (every commit in kMetaFlip).
+  TxnId latest_txn_ = 0;                  // The last commit.
+  std::map<TxnId, TreeState> snapshots_;  // The latest commit, the retained and the held ones.
+  std::multiset<TxnId> readers_;          // Snapshot txn ids of open read transactions.
   int open_reads_ = 0;
   bool write_open_ = false;
   absl::Status poisoned_;  // Set by a failed commit.
   // Writer-owned.
   PageAllocator allocator_;
-  std::vector<PageId> freelist_pages_;  // The chain persisted by the last commit.
+  std::vector<PageId> freelist_pages_;  // The chain persisted by the last checkpoint.
+  std::unique_ptr<vfs::File> log_;      // kLog and kLogNoSync only.
+  uint64_t log_offset_ = 0;             // Where the next record goes.
+  LogScanResult recovery_;
 };
 
 }  // namespace northstar::engine

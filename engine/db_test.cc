@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/strings/str_format.h"
 #include "engine/validate.h"
 #include "gtest/gtest.h"
 #include "util/random.h"
@@ -19,14 +20,20 @@ using Model = std::map<std::string, std::string>;
 
 struct DiffParams {
   uint32_t page_size_bytes;
+  Durability durability;
   uint64_t seeds;
   uint64_t ops_per_seed;
 };
 
 class Differential {
  public:
-  Differential(vfs::FileSystem& fs, std::string path, uint32_t page_size_bytes, uint64_t seed)
-      : fs_(fs), path_(std::move(path)), page_size_bytes_(page_size_bytes), rng_(seed) {}
+  Differential(vfs::FileSystem& fs, std::string path, uint32_t page_size_bytes, uint64_t seed,
+               Durability durability = Durability::kLog)
+      : fs_(fs),
+        path_(std::move(path)),
+        page_size_bytes_(page_size_bytes),
+        durability_(durability),
+        rng_(seed) {}
 
   void run(uint64_t ops) {
     reopen();
@@ -68,7 +75,10 @@ class Differential {
     db_.reset();
     auto db = Db::open(fs_, path_,
                        DbOptions{.page_size_bytes = page_size_bytes_,
-                                 .cache_budget_bytes = 64 * page_size_bytes_});
+                                 .cache_budget_bytes = 64 * page_size_bytes_,
+                                 .durability = durability_,
+                                 .log_preallocate_bytes = 256 << 10,
+                                 .checkpoint_log_bytes = 128 << 10});
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = std::move(*db);
     pending_ = committed_;
@@ -86,6 +96,15 @@ class Differential {
     ASSERT_OK(txn_->commit());
     txn_.reset();
     committed_ = pending_;
+    // The in-memory accounting after every commit; the file itself whenever it is current (every
+    // commit by meta flip, after a checkpoint in log mode).
+    auto problems = db_->audit();
+    ASSERT_TRUE(problems.ok()) << problems.status();
+    ASSERT_TRUE(problems->empty()) << problems->front();
+    if (durability_ != Durability::kMetaFlip) {
+      if (!rng_.OneIn(8)) return;
+      ASSERT_OK(db_->checkpoint());
+    }
     auto report = Validate(fs_, path_);
     ASSERT_TRUE(report.ok()) << report.status();
     ASSERT_TRUE(report->ok()) << FormatProblems(*report);
@@ -202,6 +221,7 @@ class Differential {
   vfs::FileSystem& fs_;
   const std::string path_;
   const uint32_t page_size_bytes_;
+  const Durability durability_;
   Rng rng_;
   std::unique_ptr<Db> db_;
   std::unique_ptr<WriteTxn> txn_;
@@ -216,16 +236,22 @@ TEST_P(DbDifferentialTest, MatchesStdMapOnSimDisk) {
   for (uint64_t seed = 0; seed < params.seeds; seed++) {
     SCOPED_TRACE(testing::Message() << "seed " << seed);
     vfs::SimDisk disk({}, seed);
-    Differential(disk, "/db/test.ns", params.page_size_bytes, seed).run(params.ops_per_seed);
+    Differential(disk, "/db/test.ns", params.page_size_bytes, seed, params.durability)
+        .run(params.ops_per_seed);
     if (HasFatalFailure()) return;
   }
 }
 
 // 4 KiB pages make deep trees; 64 KiB pages make wide ones. Together well over 100k operations.
 INSTANTIATE_TEST_SUITE_P(PageSizes, DbDifferentialTest,
-                         testing::Values(DiffParams{4096, 16, 6000}, DiffParams{65536, 4, 4000}),
+                         testing::Values(DiffParams{4096, Durability::kLog, 10, 6000},
+                                         DiffParams{4096, Durability::kMetaFlip, 6, 6000},
+                                         DiffParams{65536, Durability::kLog, 3, 4000},
+                                         DiffParams{65536, Durability::kMetaFlip, 2, 4000}),
                          [](const testing::TestParamInfo<DiffParams>& info) {
-                           return "page" + std::to_string(info.param.page_size_bytes);
+                           return absl::StrFormat(
+                               "page%d_%s", info.param.page_size_bytes,
+                               info.param.durability == Durability::kLog ? "log" : "metaflip");
                          });
 
 TEST(DbTest, DifferentialOnPosix) {
@@ -308,9 +334,11 @@ TEST(DbTest, TreeGrowsDeepAndShrinksToNothingWhenItEmpties) {
       ASSERT_TRUE(removed);
     }
     ASSERT_OK(txn->commit());
+    ASSERT_OK(db->checkpoint());
     ASSERT_OK_AND_ASSIGN(const ValidationReport report, Validate(disk, "/db/x.ns"));
     ASSERT_TRUE(report.ok()) << FormatProblems(report);
   }
+  ASSERT_OK(db->checkpoint());  // Lets the last commit's freed pages go free.
   const DbStats stats = db->stats();
   EXPECT_EQ(stats.tree.root, kNoPage);
   EXPECT_EQ(stats.tree.height, 0u);
@@ -363,6 +391,7 @@ TEST(DbTest, NotADatabaseAndTruncatedFilesAreClearErrors) {
     for (int index = 0; index < 3000; index++)
       ASSERT_OK(txn->put("k" + std::to_string(index), "v"));
     ASSERT_OK(txn->commit());
+    ASSERT_OK(db->checkpoint());
   }
   {
     ASSERT_OK_AND_ASSIGN(auto file, disk.open("/db/x.ns", {}));

@@ -342,6 +342,14 @@ absl::StatusOr<PageCache::PinnedPage> PageCache::get(PageId page_id) {
   return PinnedPage(this, *frame);
 }
 
+std::optional<PageCache::PinnedPage> PageCache::get_if_cached(PageId page_id) {
+  Frame* frame = state_->pin_if_cached(page_id);
+  if (frame == nullptr) return std::nullopt;
+  runtime_.yield(YieldSite::kCacheHit);
+  runtime_.yield(YieldSite::kCachePin);
+  return PinnedPage(this, frame);
+}
+
 void PageCache::put(PageId page_id, std::span<const uint8_t> bytes, bool dirty) {
   NS_ASSERT(bytes.size() == page_size_bytes_);
   auto copy = std::make_unique<uint8_t[]>(page_size_bytes_);

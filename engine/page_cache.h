@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -74,6 +75,9 @@ class PageCache {
 
   // The page, pinned: from a frame on a hit, read through the source on a miss.
   [[nodiscard]] absl::StatusOr<PinnedPage> get(PageId page_id);
+  // The page, pinned, only if it is cached: a miss reads nothing and installs nothing (for large
+  // values, which must not flush the cache, but whose newest pages may exist only in it).
+  [[nodiscard]] std::optional<PinnedPage> get_if_cached(PageId page_id);
   // Installs `bytes` (a whole, sealed page) as page_id's content, replacing any cached copy
   // (which must not be pinned). dirty = true keeps it from eviction until mark_clean().
   void put(PageId page_id, std::span<const uint8_t> bytes, bool dirty);

@@ -48,7 +48,7 @@ absl::StatusOr<Meta> ReadBestMeta(vfs::File& file) {
     }
   }
   // Meta B: at meta A's page size if A is good, else at whichever size B itself confirms.
-  absl::Status meta_b_error = absl::DataLossError("meta B: not found at any page size");
+  absl::Status meta_b_error = absl::DataLossError("meta B: no valid meta at any page size");
   for (uint32_t page_size_bytes : kPageSizes) {
     if (best && page_size_bytes != best->page_size_bytes) continue;
     absl::StatusOr<Meta> meta_b = ReadMeta(file, kMetaPageB, page_size_bytes);
@@ -61,7 +61,7 @@ absl::StatusOr<Meta> ReadBestMeta(vfs::File& file) {
   }
   if (!best) {
     return absl::DataLossError(absl::StrFormat(
-        "%s: not a Northstar database, or both meta pages are corrupt (meta A: %s; meta B: %s)",
+        "%s: not a Northstar database, or both meta pages are corrupt (%s; %s)",
         file.path(), meta_a_error.message(), meta_b_error.message()));
   }
   return *best;

@@ -11,6 +11,13 @@ constexpr uint32_t kPageSizeBytes = 4096;
 
 std::string Key(int index) { return absl::StrFormat("key%05d", index); }
 
+// Meta flip: the data file alone holds every commit, with no log beside it.
+DbOptions Options() {
+  return DbOptions{.page_size_bytes = kPageSizeBytes,
+                   .error_if_exists = true,
+                   .durability = Durability::kMetaFlip};
+}
+
 }  // namespace
 
 KeyValues SmallDatabaseFirstCommit() {
@@ -32,14 +39,11 @@ KeyValues SmallDatabaseSecondCommit() {
 }
 
 absl::Status BuildEmptyDatabase(vfs::FileSystem& fs, const std::string& path) {
-  return Db::open(fs, path, DbOptions{.page_size_bytes = kPageSizeBytes, .error_if_exists = true})
-      .status();
+  return Db::open(fs, path, Options()).status();
 }
 
 absl::Status BuildSmallDatabase(vfs::FileSystem& fs, const std::string& path) {
-  NS_ASSIGN_OR_RETURN(
-      std::unique_ptr<Db> db,
-      Db::open(fs, path, DbOptions{.page_size_bytes = kPageSizeBytes, .error_if_exists = true}));
+  NS_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, Db::open(fs, path, Options()));
   const KeyValues first = SmallDatabaseFirstCommit();
   const KeyValues second = SmallDatabaseSecondCommit();
   {

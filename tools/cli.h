@@ -1,0 +1,81 @@
+// Shared pieces of the `northstar` command line: exit codes, error reporting, argument parsing
+// (Boost.Program_options) and the printing of binary keys and values.
+//
+// Every subcommand is a function from its arguments (what follows its name on the command line)
+// to an exit code. Library calls return absl::Status; a subcommand reports an error with
+// ReportError() and returns its exit code. Boost.Program_options throws on bad usage; ParseArgs()
+// catches that, so no exception leaves a subcommand.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "boost/program_options.hpp"
+
+namespace northstar::tools {
+
+namespace po = boost::program_options;
+
+// Exit codes, the same for every subcommand (DESIGN.md, "The command line").
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitCheckFailed = 1;    // A check found a failure; kv: key not found.
+inline constexpr int kExitBadInput = 2;       // Bad usage, or input that cannot be used.
+inline constexpr int kExitLiveness = 3;       // Reserved: deadlock, step budget (run, torture).
+inline constexpr int kExitWorkerCrashed = 4;  // Reserved: a worker died (torture).
+
+using Args = std::vector<std::string>;
+
+// Subcommand entry points.
+[[nodiscard]] int RunKv(const Args& args);
+[[nodiscard]] int RunValidate(const Args& args);
+[[nodiscard]] int RunDump(const Args& args);
+
+// The exit code for an error status from the library. Every error a command meets (a missing
+// file, a file that is not a database, corruption met while reading, a key too long, EIO) means
+// its input could not be used: kExitBadInput. A check's findings are not errors: validate
+// returns kExitCheckFailed itself.
+[[nodiscard]] int ExitCodeFor(const absl::Status& status);
+
+// Prints "northstar <command>: <message>" to stderr and returns ExitCodeFor(status).
+[[nodiscard]] int ReportError(std::string_view command, const absl::Status& status);
+
+// Prints "northstar <command>: <message>" and a pointer to --help to stderr; kExitBadInput.
+[[nodiscard]] int UsageError(std::string_view command, std::string_view message);
+
+// What a subcommand shows for --help.
+struct CommandHelp {
+  const char* name;      // "kv"
+  const char* synopsis;  // Usage lines, each ending in '\n'.
+  const char* details;   // Printed after the options: arguments, output, exit codes.
+};
+
+// The options every subcommand has (--help), under the caption "options".
+[[nodiscard]] po::options_description CommonFlags();
+
+// Parses `args` against `flags` (shown by --help) and `positionals` (hidden options that
+// `positional` maps the positional arguments to). Returns an exit code when the command must
+// stop now: kExitOk after printing --help to stdout, kExitBadInput after a usage error (unknown
+// flag, bad value, too many arguments); nullopt when `values` holds the parsed arguments.
+// Long options must be spelled out (no guessing from a prefix); "--" ends the options.
+[[nodiscard]] std::optional<int> ParseArgs(const CommandHelp& help, const Args& args,
+                                           const po::options_description& flags,
+                                           const po::options_description& positionals,
+                                           const po::positional_options_description& positional,
+                                           po::variables_map& values);
+
+// Printable ASCII as is, a backslash as "\\", every other byte as "\xNN": one line, no tabs.
+[[nodiscard]] std::string EscapeBytes(std::string_view bytes);
+// As EscapeBytes, cut to at most `chars_max` characters followed by "..." when longer. An
+// escape sequence is never cut in half.
+[[nodiscard]] std::string EscapeTruncated(std::string_view bytes, size_t chars_max);
+// Lower-case hex, two digits per byte.
+[[nodiscard]] std::string HexEncode(std::string_view bytes);
+// The bytes of an even-length hex string (either case); InvalidArgument naming `what` otherwise.
+[[nodiscard]] absl::StatusOr<std::string> HexDecode(std::string_view hex, std::string_view what);
+
+}  // namespace northstar::tools

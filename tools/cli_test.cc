@@ -1,0 +1,311 @@
+// End-to-end tests of the `northstar` binary: each test runs it with popen() on a temporary
+// directory and checks stdout, stderr and the exit code.
+#include "tools/cli.h"
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "engine/db.h"
+#include "engine/pager.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "util/testing.h"
+#include "vfs/posix.h"
+
+namespace northstar::tools {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::StartsWith;
+
+struct Result {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string ShellQuote(std::string_view arg) {
+  std::string quoted = "'";
+  for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+std::string ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream contents;
+  contents << in.rdbuf();
+  return contents.str();
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  std::string db() const { return dir_.path() + "/test.ns"; }
+
+  Result Run(const std::vector<std::string>& args) {
+    std::string command = ShellQuote(NORTHSTAR_CLI_PATH);
+    for (const std::string& arg : args) command += " " + ShellQuote(arg);
+    const std::string err_path = dir_.path() + "/stderr.txt";
+    command += " 2>" + ShellQuote(err_path);
+    FILE* pipe = popen(command.c_str(), "r");
+    NS_ASSERT(pipe != nullptr);
+    Result result;
+    char buffer[4096];
+    for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) result.out.append(buffer, n);
+    const int status = pclose(pipe);
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    result.err = ReadWholeFile(err_path);
+    return result;
+  }
+
+  Result Kv(std::vector<std::string> args) {
+    args.insert(args.begin(), {"kv", db()});
+    return Run(args);
+  }
+
+  // A database of `count` keys "key00000".. with 100-byte values, written through the engine by
+  // `commits` commits of all the keys, then checkpointed unless `checkpoint` is false (then the
+  // commits stay in the log only).
+  void Fill(int count, uint32_t page_size_bytes, bool checkpoint = true, int commits = 1) {
+    vfs::PosixFileSystem fs;
+    ASSERT_OK_AND_ASSIGN(auto database,
+                         engine::Db::open(fs, db(), {.page_size_bytes = page_size_bytes}));
+    for (int commit = 0; commit < commits; commit++) {
+      ASSERT_OK_AND_ASSIGN(auto txn, database->begin_write());
+      for (int index = 0; index < count; index++) {
+        ASSERT_OK(txn->put(absl::StrFormat("key%05d", index), std::string(100, 'v')));
+      }
+      ASSERT_OK(txn->commit());
+    }
+    if (checkpoint) ASSERT_OK(database->checkpoint());
+  }
+
+  engine::Meta ReadMeta() {
+    vfs::PosixFileSystem fs;
+    auto pager = engine::Pager::open(fs, db());
+    NS_ASSERT_MSG(pager.ok(), pager.status().ToString());
+    return (*pager)->meta();
+  }
+
+  void FlipByte(uint64_t offset_bytes) { FlipByteOf(db(), offset_bytes); }
+
+  static void FlipByteOf(const std::string& path, uint64_t offset_bytes) {
+    std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekg(static_cast<std::streamoff>(offset_bytes));
+    char byte = 0;
+    file.read(&byte, 1);
+    byte = static_cast<char>(byte ^ 0x40);
+    file.seekp(static_cast<std::streamoff>(offset_bytes));
+    file.write(&byte, 1);
+    ASSERT_TRUE(file.good());
+  }
+
+  ScopedTempDir dir_{"cli_test"};
+};
+
+TEST_F(CliTest, PutGetDelRoundTrip) {
+  EXPECT_EQ(Kv({"put", "apple", "red"}).exit_code, kExitOk);
+  Result get = Kv({"get", "apple"});
+  EXPECT_EQ(get.exit_code, kExitOk);
+  EXPECT_EQ(get.out, "red\n");
+  EXPECT_EQ(Kv({"put", "apple", "green"}).exit_code, kExitOk);
+  EXPECT_EQ(Kv({"get", "apple"}).out, "green\n");
+  EXPECT_EQ(Kv({"del", "apple"}).exit_code, kExitOk);
+  Result missing = Kv({"get", "apple"});
+  EXPECT_EQ(missing.exit_code, kExitCheckFailed);
+  EXPECT_THAT(missing.out, IsEmpty());
+  EXPECT_THAT(missing.err, HasSubstr("apple: not found"));
+  EXPECT_EQ(Kv({"del", "apple"}).exit_code, kExitCheckFailed);
+}
+
+TEST_F(CliTest, ScanOrdersBoundsReversesAndLimits) {
+  for (const char* key : {"banana", "apple", "cherry", "apricot", "blueberry"}) {
+    ASSERT_EQ(Kv({"put", key, std::string("v-") + key}).exit_code, kExitOk);
+  }
+  EXPECT_EQ(Kv({"scan"}).out, "apple\napricot\nbanana\nblueberry\ncherry\n");
+  EXPECT_EQ(Kv({"scan", "--reverse"}).out, "cherry\nblueberry\nbanana\napricot\napple\n");
+  EXPECT_EQ(Kv({"scan", "--prefix", "ap"}).out, "apple\napricot\n");
+  EXPECT_EQ(Kv({"scan", "--prefix", "b", "--reverse"}).out, "blueberry\nbanana\n");
+  EXPECT_EQ(Kv({"scan", "--limit", "2"}).out, "apple\napricot\n");
+  EXPECT_EQ(Kv({"scan", "--reverse", "--limit", "1"}).out, "cherry\n");
+  EXPECT_EQ(Kv({"scan", "--start", "apricot", "--end", "blueberry"}).out, "apricot\nbanana\n");
+  EXPECT_EQ(Kv({"scan", "--start", "b", "--end", "c", "--reverse"}).out, "blueberry\nbanana\n");
+  EXPECT_EQ(Kv({"scan", "--prefix", "c", "--values"}).out, "cherry\tv-cherry\n");
+  EXPECT_EQ(Kv({"scan", "--prefix", "zz"}).out, "");
+}
+
+TEST_F(CliTest, HexRoundTripsBinaryKeysAndValues) {
+  ASSERT_EQ(Kv({"put", "--hex", "00ff", "0a0009ff5c"}).exit_code, kExitOk);
+  EXPECT_EQ(Kv({"get", "--hex", "00FF"}).out, "0a0009ff5c\n");
+  EXPECT_EQ(Kv({"scan", "--hex", "--values"}).out, "00ff\t0a0009ff5c\n");
+  EXPECT_EQ(Kv({"scan", "--values"}).out, "\\x00\\xff\t\\x0a\\x00\\x09\\xff\\\\\n");
+  EXPECT_EQ(Kv({"scan", "--hex", "--prefix", "00"}).out, "00ff\n");
+  Result bad_hex = Kv({"get", "--hex", "0g"});
+  EXPECT_EQ(bad_hex.exit_code, kExitBadInput);
+  EXPECT_THAT(bad_hex.err, HasSubstr("key '0g': not a hex string"));
+}
+
+TEST_F(CliTest, DoubleDashEndsOptionsForKeysStartingWithADash) {
+  ASSERT_EQ(Kv({"put", "--", "-k", "-v"}).exit_code, kExitOk);
+  EXPECT_EQ(Kv({"get", "--", "-k"}).out, "-v\n");
+}
+
+TEST_F(CliTest, LargeValueGoesToOverflowAndBack) {
+  const std::string value(10000, 'x');
+  ASSERT_EQ(Kv({"put", "--page-size", "4096", "big", value}).exit_code, kExitOk);
+  EXPECT_EQ(Kv({"get", "big"}).out, value + "\n");
+  EXPECT_THAT(Run({"dump", db()}).out, HasSubstr("\"big\": 10000 bytes on overflow pages"));
+  EXPECT_EQ(Run({"validate", db()}).exit_code, kExitOk);
+}
+
+TEST_F(CliTest, BadUsageExitsTwoNamingTheProblem) {
+  Result no_command = Run({});
+  EXPECT_EQ(no_command.exit_code, kExitBadInput);
+  EXPECT_THAT(no_command.err, HasSubstr("usage: northstar <command>"));
+  Result unknown = Run({"frobnicate"});
+  EXPECT_EQ(unknown.exit_code, kExitBadInput);
+  EXPECT_THAT(unknown.err, HasSubstr("unknown command 'frobnicate'"));
+  Result flag = Kv({"get", "a", "--bogus"});
+  EXPECT_EQ(flag.exit_code, kExitBadInput);
+  EXPECT_THAT(flag.err, AllOf(StartsWith("northstar kv: "), HasSubstr("--bogus")));
+  Result put = Kv({"put", "a"});
+  EXPECT_EQ(put.exit_code, kExitBadInput);
+  EXPECT_THAT(put.err, HasSubstr("put takes <key> <value> arguments, got 1"));
+  EXPECT_THAT(Run({"kv"}).err, HasSubstr("missing <db>"));
+  EXPECT_THAT(Kv({}).err, HasSubstr("missing operation"));
+  EXPECT_THAT(Kv({"frob"}).err, HasSubstr("unknown operation 'frob'"));
+  EXPECT_THAT(Kv({"get", "a", "--reverse"}).err, HasSubstr("apply to scan only"));
+  EXPECT_THAT(Kv({"scan", "--limit", "ten"}).err, HasSubstr("--limit"));
+  EXPECT_THAT(Run({"validate"}).err, HasSubstr("missing <db>"));
+  EXPECT_THAT(Run({"validate", db(), db()}).err, HasSubstr("too many positional options"));
+  EXPECT_THAT(Run({"dump", db(), "--raw"}).err, HasSubstr("--raw needs --page N"));
+}
+
+TEST_F(CliTest, BadPageSizeGetsTheEnginesMessage) {
+  Result result = Kv({"put", "--page-size", "1000", "a", "b"});
+  EXPECT_EQ(result.exit_code, kExitBadInput);
+  EXPECT_THAT(result.err, HasSubstr("page size 1000 is not a power of two"));
+}
+
+TEST_F(CliTest, MissingDatabaseIsBadInputExceptForPut) {
+  Result get = Kv({"get", "a"});
+  EXPECT_EQ(get.exit_code, kExitBadInput);
+  EXPECT_THAT(get.err, HasSubstr("no such database"));
+  EXPECT_EQ(Kv({"scan"}).exit_code, kExitBadInput);
+  EXPECT_EQ(Run({"validate", db()}).exit_code, kExitBadInput);
+  EXPECT_EQ(Run({"dump", db()}).exit_code, kExitBadInput);
+}
+
+TEST_F(CliTest, ValidateGoodDatabase) {
+  ASSERT_NO_FATAL_FAILURE(Fill(500, 4096));
+  Result result = Run({"validate", db()});
+  EXPECT_EQ(result.exit_code, kExitOk) << result.out << result.err;
+  EXPECT_THAT(result.out, AllOf(HasSubstr("page size 4096 bytes"), HasSubstr("500 entries"),
+                                HasSubstr("average leaf fill"), HasSubstr("\nok\n")));
+  Result quiet = Run({"validate", "--quiet", db()});
+  EXPECT_EQ(quiet.exit_code, kExitOk);
+  EXPECT_THAT(quiet.out, IsEmpty());
+}
+
+TEST_F(CliTest, ValidateNamesThePageWithAFlippedByte) {
+  ASSERT_NO_FATAL_FAILURE(Fill(500, 4096));
+  const engine::Meta meta = ReadMeta();
+  ASSERT_GE(meta.tree_height, 2u);
+  ASSERT_NO_FATAL_FAILURE(FlipByte(meta.root * 4096 + 2048));
+  Result result = Run({"validate", db()});
+  EXPECT_EQ(result.exit_code, kExitCheckFailed);
+  EXPECT_THAT(result.out, HasSubstr(absl::StrFormat("page %d: checksum", meta.root)));
+  Result quiet = Run({"validate", "-q", db()});
+  EXPECT_EQ(quiet.exit_code, kExitCheckFailed);
+  EXPECT_THAT(quiet.out, StartsWith(db() + ": page "));
+}
+
+TEST_F(CliTest, ValidateAndDumpCountCommitsStillInTheLog) {
+  ASSERT_NO_FATAL_FAILURE(Fill(10, 4096, /*checkpoint=*/false));
+  Result validate = Run({"validate", db()});
+  EXPECT_EQ(validate.exit_code, kExitOk) << validate.out << validate.err;
+  EXPECT_THAT(validate.out, HasSubstr("1 committed records after the checkpoint (txn 1..1)"));
+  EXPECT_THAT(Run({"dump", db()}).out, HasSubstr("1 committed records after the checkpoint"));
+  EXPECT_EQ(Kv({"get", "key00009"}).out, std::string(100, 'v') + "\n");  // Replayed on open.
+  EXPECT_THAT(Run({"validate", db()}).out,
+              AllOf(HasSubstr("no commit after the checkpoint"), HasSubstr("10 entries")));
+}
+
+TEST_F(CliTest, ValidateReportsDamageInTheMiddleOfTheLog) {
+  ASSERT_NO_FATAL_FAILURE(Fill(10, 4096, /*checkpoint=*/false, /*commits=*/2));
+  ASSERT_NO_FATAL_FAILURE(FlipByteOf(engine::LogPathFor(db()), 100));  // Inside txn 1's record.
+  Result validate = Run({"validate", db()});
+  EXPECT_EQ(validate.exit_code, kExitCheckFailed) << validate.out << validate.err;
+  EXPECT_THAT(validate.out, AllOf(HasSubstr("log: CORRUPT"), HasSubstr("log record at offset 0")));
+  Result dump = Run({"dump", db()});
+  EXPECT_EQ(dump.exit_code, kExitBadInput);
+  EXPECT_THAT(dump.err, HasSubstr("log record at offset 0"));
+}
+
+TEST_F(CliTest, ValidateRejectsATextFile) {
+  std::ofstream(db()) << "hello, I am not a database\n";
+  Result result = Run({"validate", db()});
+  EXPECT_EQ(result.exit_code, kExitBadInput);
+  EXPECT_THAT(result.err,
+              AllOf(StartsWith("northstar validate: "), HasSubstr("not a Northstar database")));
+}
+
+TEST_F(CliTest, DumpPrintsBothMetasAndTheTree) {
+  ASSERT_NO_FATAL_FAILURE(Fill(500, 4096));
+  ASSERT_EQ(Kv({"put", "key00001", "again"}).exit_code, kExitOk);  // txn 2: meta A chosen.
+  const engine::Meta meta = ReadMeta();
+  Result result = Run({"dump", db()});
+  EXPECT_EQ(result.exit_code, kExitOk) << result.err;
+  EXPECT_THAT(result.out, AllOf(HasSubstr("meta A (page 0): valid, chosen, txn 2"),
+                                HasSubstr("meta B (page 1): valid, txn 1"),
+                                HasSubstr(absl::StrFormat("page %d (branch, txn 2)", meta.root)),
+                                HasSubstr("(leaf, txn 1)"), HasSubstr("  \"key00000\": 100 bytes"),
+                                HasSubstr("\"key00001\": 5 bytes"), HasSubstr("free list: ")));
+}
+
+TEST_F(CliTest, DumpOnePageAndRawOnACorruptPage) {
+  ASSERT_NO_FATAL_FAILURE(Fill(500, 4096));
+  const engine::Meta meta = ReadMeta();
+  const std::string root = absl::StrFormat("%d", meta.root);
+  Result page = Run({"dump", db(), "--page", root});
+  EXPECT_EQ(page.exit_code, kExitOk) << page.err;
+  EXPECT_THAT(page.out,
+              AllOf(HasSubstr("type            3 (branch)"), HasSubstr("slot 0: offset ")));
+  EXPECT_THAT(Run({"dump", db(), "--page", "0"}).out, HasSubstr("meta            txn 0"));
+  EXPECT_THAT(Run({"dump", db(), "--page", "1"}).out, HasSubstr("meta            txn 1"));
+  ASSERT_NO_FATAL_FAILURE(FlipByte(meta.root * 4096 + 2048));
+  Result corrupt = Run({"dump", db(), "--page", root});
+  EXPECT_EQ(corrupt.exit_code, kExitBadInput);
+  EXPECT_THAT(corrupt.err, AllOf(HasSubstr("page " + root + " "), HasSubstr("--raw")));
+  Result raw = Run({"dump", db(), "--page", root, "--raw"});
+  EXPECT_EQ(raw.exit_code, kExitOk);
+  EXPECT_THAT(raw.out, AllOf(HasSubstr("00000000  4e 53 50 47"), HasSubstr("|NSPG")));
+  Result tree = Run({"dump", db()});
+  EXPECT_EQ(tree.exit_code, kExitBadInput);
+  EXPECT_THAT(tree.out, HasSubstr("page " + root + ": CORRUPT"));
+}
+
+TEST_F(CliTest, HelpWorksEverywhere) {
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"--help"},
+                                             {"help"},
+                                             {"kv", "--help"},
+                                             {"validate", "--help"},
+                                             {"dump", "-h"},
+                                             {"help", "kv"}}) {
+    Result result = Run(args);
+    EXPECT_EQ(result.exit_code, kExitOk) << args[0];
+    EXPECT_THAT(result.out, HasSubstr("usage:")) << args[0];
+  }
+  EXPECT_THAT(Run({"kv", "--help"}).out, HasSubstr("Exit codes: 0 success; 1 get or del"));
+}
+
+}  // namespace
+}  // namespace northstar::tools
