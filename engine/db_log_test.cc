@@ -159,6 +159,40 @@ TEST(DbLogTest, CrashAtEveryIoWithoutLogSyncsStillGivesACommitState) {
   CrashAtEveryIo(options, 3, 25);
 }
 
+// CO-9
+TEST(DbLogTest, AFailedLogSyncRefusesFurtherWritesUntilReopen) {
+  vfs::SimDisk disk({}, 1);
+  DbOptions options = SmallLogOptions();
+  options.checkpoint_log_bytes = 1 << 30;
+  ASSERT_OK_AND_ASSIGN(auto db, Db::open(disk, kPath, options));
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, db->begin_write());
+    ASSERT_OK(txn->put("a", "1"));
+    ASSERT_OK(txn->commit());
+  }
+  ASSERT_OK_AND_ASSIGN(auto reader, db->begin_read());
+  vfs::SimDiskFaults faults;
+  faults.sync_error_probability = 1.0;
+  disk.set_faults(faults);
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, db->begin_write());
+    ASSERT_OK(txn->put("b", "2"));
+    EXPECT_EQ(txn->commit().code(), absl::StatusCode::kInternal);
+  }
+  disk.set_faults({});
+  const auto refused = db->begin_write();
+  EXPECT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("reopen"), std::string_view::npos) << refused.status();
+  ASSERT_OK_AND_ASSIGN(auto value, reader->get("a"));  // Readers keep their snapshot.
+  EXPECT_EQ(value, "1");
+  reader.reset();
+  db.reset();
+  disk.crash();
+  ASSERT_OK_AND_ASSIGN(auto reopened, Db::open(disk, kPath, options));
+  ASSERT_OK_AND_ASSIGN(const State state, ReadState(*reopened));
+  EXPECT_EQ(state, (State{{"a", "1"}}));  // The failed commit was never acknowledged.
+}
+
 TEST(DbLogTest, OneLogSyncPerCommit) {
   vfs::SimDisk disk({}, 1);
   vfs::CountingFileSystem counting(&disk);
