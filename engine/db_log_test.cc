@@ -296,7 +296,10 @@ TEST(DbLogTest, TornLogTailIsDroppedAndLaterAppendsAreClean) {
   EXPECT_EQ(state, (State{{"a", "1"}, {"c", "3"}}));
 }
 
-TEST(DbLogTest, BitRotInTheMiddleOfTheLogIsCorruptionNotATail) {
+class DbLogBitRotTest : public testing::TestWithParam<uint64_t> {};
+
+// CO-8: a rotten record (payload, or the magic of its header) followed by intact synced records.
+TEST_P(DbLogBitRotTest, InTheMiddleOfTheLogIsCorruptionNotATail) {
   vfs::SimDisk disk({}, 1);
   DbOptions options = SmallLogOptions();
   options.checkpoint_log_bytes = 1 << 30;
@@ -311,7 +314,7 @@ TEST(DbLogTest, BitRotInTheMiddleOfTheLogIsCorruptionNotATail) {
   ASSERT_OK_AND_ASSIGN(std::string log, disk.durable_content(kLogPath));
   {
     ASSERT_OK_AND_ASSIGN(auto file, disk.open(kLogPath, {}));
-    const uint64_t offset = kLogHeaderBytes + 20;  // Inside the first record's payload.
+    const uint64_t offset = GetParam();
     const char flipped = static_cast<char>(log[offset] ^ 1);
     ASSERT_OK(file->pwrite(offset, vfs::AsBytes(std::string_view(&flipped, 1))));
     ASSERT_OK(file->sync());
@@ -321,6 +324,11 @@ TEST(DbLogTest, BitRotInTheMiddleOfTheLogIsCorruptionNotATail) {
   EXPECT_EQ(db.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_NE(db.status().message().find("offset 0"), std::string_view::npos) << db.status();
 }
+
+INSTANTIATE_TEST_SUITE_P(Offsets, DbLogBitRotTest,
+                         testing::Values(kLogHeaderBytes + 20,  // The first record's payload.
+                                         0,                     // Its magic.
+                                         17));                  // Its op count.
 
 TEST(DbLogTest, ReadersOnManyThreadsSeeConsistentSnapshots) {
   vfs::SimDisk disk({}, 1);

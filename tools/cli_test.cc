@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -12,6 +13,7 @@
 
 #include "absl/strings/str_format.h"
 #include "engine/db.h"
+#include "engine/log/reader.h"
 #include "engine/pager.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -24,6 +26,7 @@ namespace {
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 struct Result {
@@ -105,6 +108,48 @@ class CliTest : public ::testing::Test {
     file.seekp(static_cast<std::streamoff>(offset_bytes));
     file.write(&byte, 1);
     ASSERT_TRUE(file.good());
+  }
+
+  std::string log() const { return engine::LogPathFor(db()); }
+
+  // Commit c puts "tmp<c>", puts "key<c>" with a value of `value_bytes`, and deletes "tmp<c>":
+  // a 3-op record whose size depends only on the digits of c and on value_bytes.
+  static void Commit(engine::Db& database, int commit, size_t value_bytes) {
+    ASSERT_OK_AND_ASSIGN(auto txn, database.begin_write());
+    ASSERT_OK(txn->put(absl::StrFormat("tmp%d", commit), "x"));
+    ASSERT_OK(txn->put(absl::StrFormat("key%d", commit), std::string(value_bytes, 'v')));
+    ASSERT_OK_AND_ASSIGN(const bool removed, txn->del(absl::StrFormat("tmp%d", commit)));
+    ASSERT_TRUE(removed);
+    ASSERT_OK(txn->commit());
+  }
+
+  // Commits 1..`commits` (10-byte values) that stay in the log: no checkpoint, except right
+  // after commit `checkpoint_after` if it is not 0, which recycles the log; commits after it
+  // overwrite the log from offset 0 with values of `value_bytes_later`.
+  void CommitToLog(int commits, int checkpoint_after = 0, size_t value_bytes_later = 10) {
+    vfs::PosixFileSystem fs;
+    ASSERT_OK_AND_ASSIGN(auto database,
+                         engine::Db::open(fs, db(), {.checkpoint_log_bytes = uint64_t{1} << 40}));
+    for (int commit = 1; commit <= commits; commit++) {
+      const bool later = checkpoint_after != 0 && commit > checkpoint_after;
+      ASSERT_NO_FATAL_FAILURE(Commit(*database, commit, later ? value_bytes_later : 10));
+      if (commit == checkpoint_after) ASSERT_OK(database->checkpoint());
+    }
+  }  // Destroyed without a checkpoint.
+
+  // The records LogReader reads from offset 0, up to the end of the readable log.
+  std::vector<engine::LogRecord> ReadLog() const {
+    vfs::PosixFileSystem fs;
+    absl::StatusOr<std::unique_ptr<vfs::File>> file = fs.open(log(), {});
+    NS_ASSERT_MSG(file.ok(), file.status().ToString());
+    engine::LogReader reader(**file, 0, engine::LogLimits{});
+    std::vector<engine::LogRecord> records;
+    while (true) {
+      absl::StatusOr<std::optional<engine::LogRecord>> record = reader.next();
+      NS_ASSERT_MSG(record.ok(), record.status().ToString());
+      if (!record->has_value()) return records;
+      records.push_back(**record);
+    }
   }
 
   ScopedTempDir dir_{"cli_test"};
@@ -299,12 +344,157 @@ TEST_F(CliTest, HelpWorksEverywhere) {
                                              {"kv", "--help"},
                                              {"validate", "--help"},
                                              {"dump", "-h"},
+                                             {"logdump", "--help"},
                                              {"help", "kv"}}) {
     Result result = Run(args);
     EXPECT_EQ(result.exit_code, kExitOk) << args[0];
     EXPECT_THAT(result.out, HasSubstr("usage:")) << args[0];
   }
   EXPECT_THAT(Run({"kv", "--help"}).out, HasSubstr("Exit codes: 0 success; 1 get or del"));
+}
+
+TEST_F(CliTest, LogdumpListsTheRecordsAndWhatRecoveryWouldReplay) {
+  ASSERT_NO_FATAL_FAILURE(CommitToLog(3));
+  const std::vector<engine::LogRecord> records = ReadLog();
+  ASSERT_EQ(records.size(), 3u);
+  const uint64_t end_offset = records[2].offset + records[2].record_bytes;
+  Result result = Run({"logdump", log()});
+  EXPECT_EQ(result.exit_code, kExitOk) << result.out << result.err;
+  EXPECT_THAT(
+      result.out,
+      AllOf(HasSubstr(absl::StrFormat("offset 0: txn 1, 3 ops, %d bytes, replay\n",
+                                      records[0].record_bytes)),
+            HasSubstr(absl::StrFormat("offset %d: txn 2, 3 ops", records[1].offset)),
+            HasSubstr(absl::StrFormat("offset %d: txn 3, 3 ops", records[2].offset)),
+            HasSubstr(absl::StrFormat("end at offset %d: zero-header", end_offset)),
+            HasSubstr("3 records (txn 1..3)\n"),
+            HasSubstr("database " + db() + ": checkpoint at txn 0"),
+            HasSubstr("recovery would replay 3 records (txn 1..3)\n"), Not(HasSubstr("put \""))));
+  EXPECT_THAT(Run({"logdump", log(), "--ops"}).out,
+              AllOf(HasSubstr("  put \"tmp2\": 1 bytes\n  put \"key2\": 10 bytes\n"
+                              "  del \"tmp2\"\n"),
+                    HasSubstr("  put \"key3\": 10 bytes")));
+  Result verify = Run({"logdump", "--verify", log()});
+  EXPECT_EQ(verify.exit_code, kExitOk) << verify.out;
+  EXPECT_THAT(verify.out, HasSubstr("verify: ok\n"));
+  Result from = Run({"logdump", log(), "--from", absl::StrFormat("%d", records[1].offset)});
+  EXPECT_EQ(from.exit_code, kExitOk);
+  EXPECT_THAT(from.out, AllOf(Not(HasSubstr("txn 1,")), HasSubstr("2 records (txn 2..3)")));
+}
+
+TEST_F(CliTest, LogdumpVerifyNamesTheRecordWithAFlippedByte) {
+  ASSERT_NO_FATAL_FAILURE(CommitToLog(3));
+  const std::vector<engine::LogRecord> records = ReadLog();
+  ASSERT_EQ(records.size(), 3u);
+  ASSERT_NO_FATAL_FAILURE(FlipByteOf(log(), records[1].offset + engine::kLogHeaderBytes + 4));
+  Result list = Run({"logdump", log()});
+  EXPECT_EQ(list.exit_code, kExitOk);  // Only --verify judges.
+  EXPECT_THAT(list.out, AllOf(HasSubstr("1 record (txn 1..1)"), Not(HasSubstr("txn 3,"))));
+  Result verify = Run({"logdump", log(), "--verify"});
+  EXPECT_EQ(verify.exit_code, kExitCheckFailed) << verify.out;
+  EXPECT_THAT(
+      verify.out,
+      AllOf(HasSubstr(absl::StrFormat("offset %d: damaged record (bad-body)", records[1].offset)),
+            HasSubstr(absl::StrFormat("offset %d: an intact record of txn 3", records[2].offset)),
+            HasSubstr("recovery would refuse to open the database"),
+            HasSubstr("verify: 3 problems")));
+}
+
+TEST_F(CliTest, LogdumpTruncatedLastRecordIsATailRecoveryDrops) {
+  ASSERT_NO_FATAL_FAILURE(CommitToLog(3));
+  const std::vector<engine::LogRecord> records = ReadLog();
+  ASSERT_EQ(records.size(), 3u);
+  std::filesystem::resize_file(log(), records[2].offset + records[2].record_bytes - 10);
+  Result result = Run({"logdump", log(), "--db", db()});
+  EXPECT_EQ(result.exit_code, kExitOk) << result.err;
+  const std::string recovery = absl::StrFormat(
+      "recovery would replay 2 records (txn 1..2) and drop the log tail at offset %d "
+      "(short-record): ",
+      records[2].offset);
+  EXPECT_THAT(result.out,
+              AllOf(HasSubstr(absl::StrFormat("end at offset %d: short-record", records[2].offset)),
+                    HasSubstr("2 records (txn 1..2)"), HasSubstr(recovery)));
+  Result verify = Run({"logdump", log(), "--db", db(), "--verify"});
+  EXPECT_EQ(verify.exit_code, kExitCheckFailed);
+  EXPECT_THAT(verify.out, HasSubstr(absl::StrFormat("offset %d: damaged record (short-record)",
+                                                    records[2].offset)));
+}
+
+TEST_F(CliTest, LogdumpStopsAtStaleRecordsFromBeforeTheLastRecycle) {
+  // Txn 4 overwrites txn 1 (same size) after the checkpoint; txn 2 and 3 follow it, stale.
+  ASSERT_NO_FATAL_FAILURE(CommitToLog(4, /*checkpoint_after=*/3));
+  const std::vector<engine::LogRecord> records = ReadLog();
+  ASSERT_EQ(records.size(), 3u);
+  ASSERT_EQ(records[0].txn_id, 4u);
+  const std::string stale = absl::StrFormat("offset %d: txn 2", records[1].offset);
+  Result result = Run({"logdump", log(), "--verify"});
+  EXPECT_EQ(result.exit_code, kExitOk) << result.out;
+  EXPECT_THAT(
+      result.out,
+      AllOf(HasSubstr("offset 0: txn 4, 3 ops"), HasSubstr(", replay\n"),
+            HasSubstr(stale + " after txn 4: the rest is stale (from before the last "
+                              "recycle)\n(not listed; --all lists it)"),
+            Not(HasSubstr(stale + ",")), HasSubstr("1 record (txn 4..4)"),
+            HasSubstr("recovery would replay 1 record (txn 4..4)\n"), HasSubstr("verify: ok")));
+  Result all = Run({"logdump", log(), "--all"});
+  EXPECT_THAT(all.out, AllOf(HasSubstr(stale + ", 3 ops"), HasSubstr(", checkpointed\n"),
+                             HasSubstr(absl::StrFormat("offset %d: txn 3", records[2].offset)),
+                             HasSubstr("1 record (txn 4..4)")));
+}
+
+TEST_F(CliTest, LogdumpEndsWhereNoRecordStartsAfterARecycle) {
+  // Txn 4 is longer than txn 1: the next offset lands inside the old txn 2, not on a record.
+  ASSERT_NO_FATAL_FAILURE(CommitToLog(4, /*checkpoint_after=*/3, /*value_bytes_later=*/20));
+  const std::vector<engine::LogRecord> records = ReadLog();
+  ASSERT_EQ(records.size(), 1u);
+  Result result = Run({"logdump", log(), "--verify"});
+  EXPECT_EQ(result.exit_code, kExitOk) << result.out;
+  EXPECT_THAT(result.out, AllOf(HasSubstr("no-record"), HasSubstr("no record starts there"),
+                                HasSubstr("verify: ok")));
+}
+
+TEST_F(CliTest, LogdumpFindsDamageBehindAHeaderWithoutMagic) {
+  ASSERT_NO_FATAL_FAILURE(CommitToLog(3));
+  const std::vector<engine::LogRecord> records = ReadLog();
+  ASSERT_EQ(records.size(), 3u);
+  ASSERT_NO_FATAL_FAILURE(FlipByteOf(log(), records[1].offset));
+  Result verify = Run({"logdump", log(), "--verify"});
+  EXPECT_EQ(verify.exit_code, kExitCheckFailed) << verify.out;
+  EXPECT_THAT(
+      verify.out,
+      AllOf(HasSubstr("no record starts there"),
+            HasSubstr(absl::StrFormat("offset %d: an intact record of txn 3", records[2].offset))));
+  // The first record: still a log (intact records follow), but one with no readable record.
+  ASSERT_NO_FATAL_FAILURE(FlipByteOf(log(), 0));
+  Result first = Run({"logdump", log(), "--verify"});
+  EXPECT_EQ(first.exit_code, kExitCheckFailed) << first.out << first.err;
+  EXPECT_THAT(
+      first.out,
+      AllOf(HasSubstr("no records\n"),
+            HasSubstr(absl::StrFormat("offset %d: an intact record of txn 3", records[2].offset))));
+  Result from = Run({"logdump", log(), "--from", "1"});
+  EXPECT_EQ(from.exit_code, kExitBadInput);
+  EXPECT_THAT(from.err, HasSubstr("no commit record starts at offset 1"));
+}
+
+TEST_F(CliTest, LogdumpZerosMissingFilesAndTextFiles) {
+  const std::string zeros = dir_.path() + "/zeros.log";
+  std::ofstream(zeros, std::ios::binary) << std::string(4096, '\0');
+  Result empty = Run({"logdump", zeros, "--verify"});
+  EXPECT_EQ(empty.exit_code, kExitOk) << empty.out << empty.err;
+  EXPECT_THAT(empty.out, AllOf(HasSubstr("end at offset 0: zero-header"), HasSubstr("no records\n"),
+                               HasSubstr("verify: ok")));
+  Result missing = Run({"logdump", dir_.path() + "/missing.log"});
+  EXPECT_EQ(missing.exit_code, kExitBadInput);
+  EXPECT_THAT(missing.err, AllOf(StartsWith("northstar logdump: "), HasSubstr("no such file")));
+  const std::string text = dir_.path() + "/text.log";
+  std::ofstream(text) << "hello, I am not a commit log\n";
+  Result not_log = Run({"logdump", text});
+  EXPECT_EQ(not_log.exit_code, kExitBadInput);
+  EXPECT_THAT(not_log.out, IsEmpty());
+  EXPECT_THAT(not_log.err, HasSubstr("not a Northstar commit log"));
+  EXPECT_THAT(Run({"logdump"}).err, HasSubstr("missing <log>"));
+  EXPECT_THAT(Run({"logdump", zeros, "--from", "-1"}).err, HasSubstr("--from -1"));
 }
 
 }  // namespace

@@ -17,10 +17,12 @@ struct Command {
   int (*run)(const Args& args);
 };
 
-constexpr std::array<Command, 3> kCommands = {{
+constexpr std::array<Command, 4> kCommands = {{
     {"kv", "put, get, delete and scan keys of a database file", RunKv},
     {"validate", "check a database file: structure, checksums, page accounting", RunValidate},
     {"dump", "print the meta pages and the tree of a database file, or one page", RunDump},
+    {"logdump", "list the records of a commit log, check them, and what recovery would do",
+     RunLogdump},
 }};
 
 void PrintUsage(std::ostream& out) {

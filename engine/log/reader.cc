@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_format.h"
 #include "util/assert.h"
+#include "util/coding.h"
 #include "util/status.h"
 
 namespace northstar::engine {
@@ -20,6 +21,8 @@ const char* LogEndReasonName(LogEnd::Reason reason) {
       return "zero-header";
     case LogEnd::kShortRecord:
       return "short-record";
+    case LogEnd::kNoRecord:
+      return "no-record";
     case LogEnd::kBadHeader:
       return "bad-header";
     case LogEnd::kBadBody:
@@ -78,6 +81,10 @@ absl::StatusOr<std::optional<LogRecord>> LogReader::next() {
   if (std::all_of(header_bytes.begin(), header_bytes.end(), [](uint8_t b) { return b == 0; })) {
     return finish(LogEnd::kZeroHeader, absl::StrFormat("%d zero bytes at offset %d (never written)",
                                                        kLogHeaderBytes, offset_));
+  }
+  if (DecodeFixed32(header_bytes.data()) != kLogMagic) {
+    return finish(LogEnd::kNoRecord,
+                  absl::StrFormat("no record magic at offset %d", offset_));
   }
   absl::StatusOr<LogRecordHeader> header = DecodeLogHeader(header_bytes, offset_, limits_);
   if (!header.ok()) return finish(LogEnd::kBadHeader, std::string(header.status().message()));

@@ -45,7 +45,9 @@ struct LogEnd {
     kEndOfFile,    // The file ends exactly at `offset`.
     kZeroHeader,   // The 40 header bytes at `offset` are all zero: preallocated, never written.
     kShortRecord,  // The file ends inside the record (or inside its header) at `offset`.
-    kBadHeader,    // The header failed a check; `detail` is the DataLoss message.
+    kNoRecord,     // No record magic at `offset`: not a record start (usually the leftovers of
+                   // an older log cycle after the live records, or a header torn at its start).
+    kBadHeader,    // The header has the magic but failed a check; `detail` is the message.
     kBadBody,      // The payload or trailer failed a check; `detail` is the DataLoss message.
     // Never set by LogReader (it does not judge txn order): for callers that do, such as a
     // recovery scan stopping at a well-formed record of an earlier log cycle.
@@ -56,7 +58,8 @@ struct LogEnd {
   std::string detail;
 };
 
-// "end-of-file", "zero-header", "short-record", "bad-header", "bad-body", "stale-record".
+// "end-of-file", "zero-header", "short-record", "no-record", "bad-header", "bad-body",
+// "stale-record".
 [[nodiscard]] const char* LogEndReasonName(LogEnd::Reason reason);
 
 class LogReader {

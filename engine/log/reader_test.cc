@@ -244,7 +244,7 @@ TEST_F(LogReaderTest, TornRecordIsBadBody) {
 }
 
 // CR-15
-TEST_F(LogReaderTest, GarbageHeaderIsBadHeader) {
+TEST_F(LogReaderTest, GarbageWithoutMagicIsNoRecord) {
   const std::vector<Written> written = WriteRecords(0, 1, 3);
   const uint64_t end_offset = written.back().offset + written.back().record_bytes;
   std::vector<uint8_t> garbage(100);
@@ -253,8 +253,22 @@ TEST_F(LogReaderTest, GarbageHeaderIsBadHeader) {
   WriteAt(end_offset, garbage);
   LogReader reader(*file_, 0, {});
   ExpectRecords(ReadAll(reader), written);
+  ExpectEnd(reader, LogEnd::kNoRecord, end_offset,
+            absl::StrFormat("no record magic at offset %d", end_offset));
+}
+
+TEST_F(LogReaderTest, GarbageAfterTheMagicIsBadHeader) {
+  const std::vector<Written> written = WriteRecords(0, 1, 3);
+  const uint64_t end_offset = written.back().offset + written.back().record_bytes;
+  std::vector<uint8_t> garbage(100);
+  Rng rng(5);
+  for (uint8_t& byte : garbage) byte = static_cast<uint8_t>(rng.Next());
+  EncodeFixed32(garbage.data(), kLogMagic);
+  WriteAt(end_offset, garbage);
+  LogReader reader(*file_, 0, {});
+  ExpectRecords(ReadAll(reader), written);
   ExpectEnd(reader, LogEnd::kBadHeader, end_offset,
-            absl::StrFormat("commit record at log offset %d: magic", end_offset));
+            absl::StrFormat("commit record at log offset %d", end_offset));
 }
 
 // CR-17: the reader does not judge txn order. In a recycled log a record of the previous cycle

@@ -1,25 +1,35 @@
 #include "engine/log/scan.h"
 
 #include "absl/strings/str_format.h"
+#include "util/coding.h"
 #include "util/status.h"
 
 namespace northstar::engine {
 namespace {
 
-// After a bad record at `bad_offset` whose header was readable: true if a good record with
-// txn `next_txn` follows it, which means the damage is inside the log, not at its tail.
-bool GoodRecordFollows(vfs::File& log, uint64_t bad_offset, TxnId next_txn,
-                       const LogLimits& limits) {
-  std::vector<uint8_t> header(kLogHeaderBytes);
-  if (!vfs::ReadExact(log, bad_offset, header).ok()) return false;
-  absl::StatusOr<LogRecordHeader> bad = DecodeLogHeader(header, bad_offset, limits);
-  if (!bad.ok()) return false;
-  LogReader reader(log, bad_offset + bad->record_bytes(), limits);
-  absl::StatusOr<std::optional<LogRecord>> next = reader.next();
-  // Unsynced records (kLogNoSync) survive a crash independently of each other: a torn one
-  // followed by an intact one is an ordinary crash state there.
-  return next.ok() && next->has_value() && (*next)->txn_id == next_txn &&
-         ((*next)->flags & kLogFlagUnsynced) == 0;
+constexpr size_t kSearchChunkBytes = 1 << 20;
+
+// True if an intact, synced record with txn `next_txn` starts anywhere in the log after
+// `from_offset`. The end of the readable log is then damage inside the log (a rotten header or
+// body), not a torn tail: commits after it were acknowledged. Unsynced records (kLogNoSync)
+// survive a crash independently of each other, so they prove nothing and are skipped.
+absl::StatusOr<bool> SyncedRecordFollows(vfs::File& log, uint64_t from_offset, TxnId next_txn,
+                                         const LogLimits& limits) {
+  NS_ASSIGN_OR_RETURN(const uint64_t size_bytes, log.size());
+  std::vector<uint8_t> chunk(kSearchChunkBytes + sizeof(kLogMagic));
+  for (uint64_t base = from_offset; base < size_bytes; base += kSearchChunkBytes) {
+    NS_ASSIGN_OR_RETURN(const size_t read_bytes, log.pread(base, chunk));
+    for (size_t index = 0; index + sizeof(kLogMagic) <= read_bytes && index < kSearchChunkBytes;
+         index++) {
+      if (DecodeFixed32(chunk.data() + index) != kLogMagic) continue;
+      LogReader reader(log, base + index, limits);
+      NS_ASSIGN_OR_RETURN(std::optional<LogRecord> record, reader.next());
+      if (record && record->txn_id == next_txn && (record->flags & kLogFlagUnsynced) == 0) {
+        return true;
+      }
+    }
+  }
+  return false;
 }
 
 }  // namespace
@@ -68,18 +78,23 @@ absl::StatusOr<LogScanResult> ScanLog(vfs::File& log, uint64_t start_offset, Txn
     case LogEnd::kZeroHeader:
     case LogEnd::kStaleRecord:
       return result;
+    case LogEnd::kNoRecord:
     case LogEnd::kShortRecord:
     case LogEnd::kBadHeader:
     case LogEnd::kBadBody:
       break;
   }
-  if (GoodRecordFollows(log, result.end.offset, expected + 1, limits)) {
+  NS_ASSIGN_OR_RETURN(const bool damaged,
+                      SyncedRecordFollows(log, result.end.offset + 1, expected + 1, limits));
+  if (damaged) {
     return absl::DataLossError(absl::StrFormat(
         "%s: log record at offset %d is corrupt (%s) but the records after it are intact: "
         "refusing to drop acknowledged commits",
         log.path(), result.end.offset, result.end.detail));
   }
-  result.dropped_tail = true;
+  // Bytes that do not start a record end the log cleanly (leftovers of an older cycle); a
+  // record that starts but fails its checks is an unacknowledged commit's torn record.
+  result.dropped_tail = result.end.reason != LogEnd::kNoRecord;
   return result;
 }
 
