@@ -193,6 +193,25 @@ TEST(DbLogTest, AFailedLogSyncRefusesFurtherWritesUntilReopen) {
   EXPECT_EQ(state, (State{{"a", "1"}}));  // The failed commit was never acknowledged.
 }
 
+TEST(DbLogTest, CommitLimitsAreConfigurableAndClearErrors) {
+  vfs::SimDisk disk({}, 1);
+  DbOptions options = SmallLogOptions();
+  options.limits.ops_per_commit_max = 10;
+  options.limits.value_size_max_bytes = 1000;
+  ASSERT_OK_AND_ASSIGN(auto db, Db::open(disk, kPath, options));
+  ASSERT_OK_AND_ASSIGN(auto txn, db->begin_write());
+  const absl::Status big = txn->put("k", std::string(1001, 'v'));
+  EXPECT_EQ(big.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(big.message().find("1000"), std::string_view::npos) << big;
+  for (int op = 0; op < 10; op++) ASSERT_OK(txn->put(absl::StrFormat("k%d", op), "v"));
+  const absl::Status eleventh = txn->put("k10", "v");
+  EXPECT_EQ(eleventh.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(eleventh.message().find("ops_per_commit_max"), std::string_view::npos) << eleventh;
+  ASSERT_OK(txn->commit());  // The ten that fit commit; the refused ones left no trace.
+  ASSERT_OK_AND_ASSIGN(const State state, ReadState(*db));
+  EXPECT_EQ(state.size(), 10u);
+}
+
 TEST(DbLogTest, OneLogSyncPerCommit) {
   vfs::SimDisk disk({}, 1);
   vfs::CountingFileSystem counting(&disk);
