@@ -1,5 +1,12 @@
 #include "sim/trace.h"
 
+#include <cstring>
+#include <string>
+
+// Header-only XXH3 (static inline functions): the one-shot hash of a short event inlines.
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #include "absl/strings/str_format.h"
 #include "util/assert.h"
 #include "util/coding.h"
@@ -7,11 +14,10 @@
 namespace northstar::sim {
 namespace {
 
-void AppendFixed64(std::string& out, uint64_t value) {
-  uint8_t bytes[8];
-  EncodeFixed64(bytes, value);
-  out.append(reinterpret_cast<const char*>(bytes), sizeof(bytes));
-}
+// step, fiber, kind | site << 8, args[3], time_ns, text size: 8 bytes each.
+constexpr size_t kEncodedFixedBytes = 8 * 8;
+// Texts up to this long are hashed from the same buffer as the fixed fields.
+constexpr size_t kInlineTextBytesMax = 64;
 
 // JSON string escaping for trace text (paths, names, descriptions).
 std::string JsonEscape(std::string_view text) {
@@ -32,6 +38,31 @@ std::string JsonEscape(std::string_view text) {
     }
   }
   return out;
+}
+
+// XXH3-64 of the canonical encoding of an event, seeded with `seed`: fixed-width little-endian
+// fields, then the text with its length, the same bytes for the same event on every machine.
+// Built in a stack buffer: no allocation unless the text is long.
+uint64_t HashEvent(uint64_t step, uint32_t fiber, TraceEventKind kind, uint16_t site,
+                   uint64_t arg0, uint64_t arg1, uint64_t arg2, uint64_t time_ns,
+                   std::string_view text, uint64_t seed) {
+  uint8_t bytes[kEncodedFixedBytes + kInlineTextBytesMax];
+  EncodeFixed64(bytes + 0, step);
+  EncodeFixed64(bytes + 8, fiber);
+  EncodeFixed64(bytes + 16, static_cast<uint64_t>(kind) | uint64_t{site} << 8);
+  EncodeFixed64(bytes + 24, arg0);
+  EncodeFixed64(bytes + 32, arg1);
+  EncodeFixed64(bytes + 40, arg2);
+  EncodeFixed64(bytes + 48, time_ns);
+  EncodeFixed64(bytes + 56, text.size());
+  static_assert(kEncodedFixedBytes == 64);
+  if (text.size() > kInlineTextBytesMax) {
+    std::string encoded(reinterpret_cast<const char*>(bytes), kEncodedFixedBytes);
+    encoded += text;
+    return XXH3_64bits_withSeed(encoded.data(), encoded.size(), seed);
+  }
+  if (!text.empty()) std::memcpy(bytes + kEncodedFixedBytes, text.data(), text.size());
+  return XXH3_64bits_withSeed(bytes, kEncodedFixedBytes + text.size(), seed);
 }
 
 }  // namespace
@@ -56,40 +87,42 @@ const char* TraceEventKindName(TraceEventKind kind) {
 
 Trace::Trace(TraceOptions options) : options_(options) {
   NS_ASSERT(options_.window_events > 0);
-  window_hash_.emplace();
-}
-
-void Trace::encode(const TraceEvent& event, std::string& out) const {
-  // Fixed-width little-endian fields, then the text with its length: the same bytes for the same
-  // event on every machine.
-  AppendFixed64(out, event.step);
-  AppendFixed64(out, event.fiber);
-  AppendFixed64(out, static_cast<uint64_t>(event.kind) | uint64_t{event.site} << 8);
-  for (uint64_t arg : event.args) AppendFixed64(out, arg);
-  AppendFixed64(out, event.time_ns);
-  AppendFixed64(out, event.text.size());
-  out += event.text;
 }
 
 void Trace::record(const TraceEvent& event) {
-  std::string bytes;
-  bytes.reserve(64 + event.text.size());
-  encode(event, bytes);
-  hash_.Update(bytes);
-  window_hash_->Update(bytes);
-  const uint64_t window = event_count_ / options_.window_events;
-  if (options_.keep_events || options_.keep_window == window) events_.push_back(event);
+  record(event.step, event.fiber, event.kind, event.site, event.args[0], event.args[1],
+         event.args[2], event.time_ns, event.text);
+}
+
+void Trace::record(uint64_t step, uint32_t fiber, TraceEventKind kind, uint16_t site,
+                   uint64_t arg0, uint64_t arg1, uint64_t arg2, uint64_t time_ns,
+                   std::string_view text) {
+  hash_ = HashEvent(step, fiber, kind, site, arg0, arg1, arg2, time_ns, text, hash_);
+  const bool keep = options_.keep_events ||
+                    (options_.keep_window.has_value() &&
+                     *options_.keep_window == event_count_ / options_.window_events);
+  if (keep) {
+    TraceEvent& event = events_.emplace_back();
+    event.step = step;
+    event.fiber = fiber;
+    event.kind = kind;
+    event.site = site;
+    event.args[0] = arg0;
+    event.args[1] = arg1;
+    event.args[2] = arg2;
+    event.text = text;
+    event.time_ns = time_ns;
+  }
   event_count_++;
   if (++window_event_count_ == options_.window_events) {
-    window_hashes_.push_back(window_hash_->Digest());
-    window_hash_.emplace();
+    window_hashes_.push_back(hash_);
     window_event_count_ = 0;
   }
 }
 
 std::vector<uint64_t> Trace::window_hashes() const {
   std::vector<uint64_t> hashes = window_hashes_;
-  if (window_event_count_ > 0) hashes.push_back(window_hash_->Digest());
+  if (window_event_count_ > 0) hashes.push_back(hash_);
   return hashes;
 }
 

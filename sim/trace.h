@@ -2,11 +2,14 @@
 //
 // Every scheduler decision, lock event, I/O, fault and operation result is recorded as an event
 // (step, fiber, kind, site, arguments, optional text). Each event is encoded canonically (fixed
-// little-endian fields, never a pointer or a hash-map order) and fed to a running XXH3-64 hash:
-// the trace hash, which two runs of the same binary, scenario and seed must agree on. The trace
-// also keeps one hash per window of `window_events` events, so that two diverging runs can be
-// compared and the first differing window (then event) found without storing both traces in
-// full. Full events are kept only on request (for writing JSON lines or a Chrome trace), or only
+// little-endian fields, never a pointer or a hash-map order) and chained into the running trace
+// hash: hash = XXH3-64(encoding, seed = previous hash), starting from 0. Every field of every
+// event, and their order, feed it; two runs of the same binary, scenario and seed must agree on
+// it. (A chain of one-shot hashes rather than one streaming hash: no copying into a streaming
+// buffer, one short hash per event.) The trace also keeps the hash as of the end of every
+// window of `window_events` events, so that two diverging runs can be compared and the first
+// differing window (then event) found without storing both traces in full: windows before the
+// first differing event have equal hashes, every later one differs. Full events are kept only on request (for writing JSON lines or a Chrome trace), or only
 // those of one window (for pinpointing a divergence).
 //
 // Not thread-safe: a simulated run is one OS thread.
@@ -19,18 +22,19 @@
 #include <string_view>
 #include <vector>
 
-#include "util/hash.h"
 
 namespace northstar::sim {
 
 enum class TraceEventKind : uint8_t {
-  kFiberStart = 1,  // args: none; text: fiber name
+  kFiberStart = 1,  // fiber = the new fiber; args[0] = the spawning fiber; text: fiber name
   kFiberEnd,        // args: none
-  kSchedule,        // a scheduler decision at a yield: args[0] = chosen fiber, args[1] = runnable count
-  kYield,           // site = YieldSite of the engine (or a sim-local site), args: none
-  kLockAcquire,     // args[0] = lock id; text: lock name
-  kLockBlock,       // args[0] = lock id: the fiber parks
-  kLockRelease,     // args[0] = lock id
+  kSchedule,        // a scheduler decision not at a yield (run start, after a block or an end):
+                    // site = where; args[0] = chosen fiber (0: back to main), args[1] = runnable count
+  kYield,           // a yield and its decision in one event: site = YieldSite of the engine (or a
+                    // sim-local site, sim/sites.h); args[0] = chosen fiber, args[1] = runnable count
+  kLockAcquire,     // args[0] = lock id, args[1] = 1 if shared; text: lock name
+  kLockBlock,       // args[0] = lock id: the fiber parks; text: lock name
+  kLockRelease,     // args[0] = lock id, args[1] = 1 if shared; text: lock name
   kClock,           // args[0] = new virtual time (ns)
   kIo,              // sim_disk event: site = SimDiskEventKind, args = offset, size, detail; text: path
   kFault,           // an injected fault: as kIo
@@ -65,10 +69,15 @@ class Trace {
   explicit Trace(TraceOptions options = {});
 
   void record(const TraceEvent& event);
+  // The same as record() of the TraceEvent with these fields, without building one unless it is
+  // kept: the scheduler's hot path.
+  void record(uint64_t step, uint32_t fiber, TraceEventKind kind, uint16_t site, uint64_t arg0,
+              uint64_t arg1, uint64_t arg2, uint64_t time_ns, std::string_view text);
 
-  [[nodiscard]] uint64_t hash() const { return hash_.Digest(); }
+  [[nodiscard]] uint64_t hash() const { return hash_; }
   [[nodiscard]] uint64_t event_count() const { return event_count_; }
-  // One hash per completed window, plus the partial last window if any.
+  // The trace hash as of the end of each completed window, plus the current hash if the last
+  // window is partial.
   [[nodiscard]] std::vector<uint64_t> window_hashes() const;
   [[nodiscard]] const std::vector<TraceEvent>& events() const { return events_; }
   [[nodiscard]] const TraceOptions& options() const { return options_; }
@@ -80,11 +89,9 @@ class Trace {
   void write_chrome_trace(std::ostream& out, const std::vector<std::string>& fiber_names) const;
 
  private:
-  void encode(const TraceEvent& event, std::string& out) const;
 
   TraceOptions options_;
-  Xxh3Stream hash_;
-  std::optional<Xxh3Stream> window_hash_;  // Re-created at each window boundary.
+  uint64_t hash_ = 0;
   uint64_t window_event_count_ = 0;
   uint64_t event_count_ = 0;
   std::vector<uint64_t> window_hashes_;

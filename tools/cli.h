@@ -35,6 +35,7 @@ using Args = std::vector<std::string>;
 [[nodiscard]] int RunValidate(const Args& args);
 [[nodiscard]] int RunDump(const Args& args);
 [[nodiscard]] int RunLogdump(const Args& args);
+[[nodiscard]] int RunScenarioCommand(const Args& args);
 
 // The exit code for an error status from the library. Every error a command meets (a missing
 // file, a file that is not a database, corruption met while reading, a key too long, EIO) means

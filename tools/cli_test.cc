@@ -497,5 +497,80 @@ TEST_F(CliTest, LogdumpZerosMissingFilesAndTextFiles) {
   EXPECT_THAT(Run({"logdump", zeros, "--from", "-1"}).err, HasSubstr("--from -1"));
 }
 
+// A scenario file in the temporary directory, named `name`, holding `text`.
+std::string WriteScenario(const ScopedTempDir& dir, const std::string& name,
+                          const std::string& text) {
+  const std::string path = dir.path() + "/" + name;
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+TEST_F(CliTest, ScenarioFmtPrintsTheCanonicalForm) {
+  const std::string path =
+      WriteScenario(dir_, "mini.toml", "# comment\nname = \"mini\"\nseed = \"0x2A\"\n");
+  Result result = Run({"scenario", "fmt", path});
+  EXPECT_EQ(result.exit_code, kExitOk) << result.err;
+  EXPECT_THAT(result.out, StartsWith("name = \"mini\"\ndescription = \"\"\nseed = \"0x2a\"\n"
+                                     "expect = \"pass\"\n\n[engine]\npage_size_bytes = 4096\n"));
+  EXPECT_THAT(result.out, AllOf(HasSubstr("\n[workload.mix]\nput = 50\n"),
+                                HasSubstr("\nstep_duration_ns = 100\n"), Not(HasSubstr("#"))));
+  EXPECT_EQ(ReadWholeFile(path), "# comment\nname = \"mini\"\nseed = \"0x2A\"\n");  // Untouched.
+  // The output is canonical: fmt --check accepts it.
+  const std::string canonical = WriteScenario(dir_, "canonical.toml", result.out);
+  Result check = Run({"scenario", "fmt", "--check", canonical});
+  EXPECT_EQ(check.exit_code, kExitOk) << check.err;
+  EXPECT_EQ(check.out, "ok: " + canonical + "\n");
+}
+
+TEST_F(CliTest, ScenarioFmtCheckAndInPlace) {
+  const std::string path = WriteScenario(dir_, "loose.toml", "name = \"loose\"\n");
+  Result check = Run({"scenario", "fmt", "--check", path});
+  EXPECT_EQ(check.exit_code, kExitCheckFailed);
+  EXPECT_EQ(check.out, "not canonical: " + path + "\n");
+  EXPECT_EQ(ReadWholeFile(path), "name = \"loose\"\n");
+  Result in_place = Run({"scenario", "fmt", "--in-place", path});
+  EXPECT_EQ(in_place.exit_code, kExitOk) << in_place.err;
+  EXPECT_EQ(in_place.out, "formatted: " + path + "\n");
+  EXPECT_EQ(Run({"scenario", "fmt", "--check", path}).exit_code, kExitOk);
+  EXPECT_EQ(Run({"scenario", "fmt", "--in-place", path}).out, "");  // Already canonical.
+  EXPECT_EQ(Run({"scenario", "fmt", "--in-place", "--check", path}).exit_code, kExitBadInput);
+}
+
+TEST_F(CliTest, ScenarioBadFilesNameFileLineAndColumn) {
+  const std::string syntax = WriteScenario(dir_, "syntax.toml", "name = \"x\"\n[engine\n");
+  Result malformed = Run({"scenario", "fmt", syntax});
+  EXPECT_EQ(malformed.exit_code, kExitBadInput);
+  EXPECT_THAT(malformed.out, IsEmpty());
+  EXPECT_THAT(malformed.err, StartsWith("northstar scenario: " + syntax + ":2:"));
+  const std::string unknown =
+      WriteScenario(dir_, "unknown.toml", "name = \"x\"\n\n[workload]\nreaderz = 3\n");
+  Result bad_key = Run({"scenario", "check", unknown});
+  EXPECT_EQ(bad_key.exit_code, kExitBadInput);
+  EXPECT_EQ(bad_key.err,
+            "northstar scenario: " + unknown + ":4:1: workload.readerz: unknown key\n");
+  const std::string range =
+      WriteScenario(dir_, "range.toml", "name = \"x\"\n[workload]\nreaders = 65\n");
+  EXPECT_THAT(Run({"scenario", "check", range}).err,
+              HasSubstr(range + ":3:11: workload.readers: 65 is not in [0, 64]"));
+  Result missing = Run({"scenario", "check", dir_.path() + "/missing.toml"});
+  EXPECT_EQ(missing.exit_code, kExitBadInput);
+  EXPECT_THAT(missing.err, AllOf(StartsWith("northstar scenario: "),
+                                 HasSubstr("missing.toml: cannot open: No such file")));
+}
+
+TEST_F(CliTest, ScenarioCheckReportsEveryFile) {
+  const std::string good = WriteScenario(dir_, "good.toml", "name = \"good\"\n");
+  const std::string bad = WriteScenario(dir_, "bad.toml", "name = \"Bad\"\n");
+  Result result = Run({"scenario", "check", good, bad, good});
+  EXPECT_EQ(result.exit_code, kExitBadInput);
+  EXPECT_EQ(result.out, "ok: " + good + "\nok: " + good + "\n");
+  EXPECT_THAT(result.err, HasSubstr(bad + ":1:8: name: \"Bad\" is not 1..64 characters"));
+  EXPECT_EQ(Run({"scenario", "check", good}).exit_code, kExitOk);
+  EXPECT_THAT(Run({"scenario"}).err, HasSubstr("missing 'fmt' or 'check'"));
+  EXPECT_THAT(Run({"scenario", "lint", good}).err, HasSubstr("unknown action 'lint'"));
+  EXPECT_THAT(Run({"scenario", "check"}).err, HasSubstr("missing <file>"));
+  EXPECT_EQ(Run({"scenario", "check", "--check", good}).exit_code, kExitBadInput);
+}
+
 }  // namespace
 }  // namespace northstar::tools

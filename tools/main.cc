@@ -17,12 +17,14 @@ struct Command {
   int (*run)(const Args& args);
 };
 
-constexpr std::array<Command, 4> kCommands = {{
+constexpr std::array<Command, 5> kCommands = {{
     {"kv", "put, get, delete and scan keys of a database file", RunKv},
     {"validate", "check a database file: structure, checksums, page accounting", RunValidate},
     {"dump", "print the meta pages and the tree of a database file, or one page", RunDump},
     {"logdump", "list the records of a commit log, check them, and what recovery would do",
      RunLogdump},
+    {"scenario", "print scenario files in canonical form (fmt), or validate them (check)",
+     RunScenarioCommand},
 }};
 
 void PrintUsage(std::ostream& out) {

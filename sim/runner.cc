@@ -1,0 +1,251 @@
+#include "sim/runner.h"
+
+#include "absl/strings/str_format.h"
+#include "engine/validate.h"
+#include "sim/runner_internal.h"
+#include "util/assert.h"
+#include "util/hash.h"
+#include "util/status.h"
+
+namespace northstar::sim {
+namespace internal {
+namespace {
+
+engine::Durability ToEngine(DurabilityMode mode) {
+  switch (mode) {
+    case DurabilityMode::kLog: return engine::Durability::kLog;
+    case DurabilityMode::kLogNoSync: return engine::Durability::kLogNoSync;
+    case DurabilityMode::kMetaFlip: return engine::Durability::kMetaFlip;
+  }
+  NS_ASSERT_MSG(false, "unknown durability mode");
+}
+
+vfs::SimDiskFaults ToDiskFaults(const FaultPlan& plan) {
+  vfs::SimDiskFaults faults;
+  faults.read_error_probability = plan.read_error_probability;
+  faults.write_error_probability = plan.write_error_probability;
+  faults.sync_error_probability = plan.sync_error_probability;
+  faults.failed_sync_drops_dirty_data = plan.failed_sync_drops_dirty_data;
+  faults.capacity_bytes = plan.capacity_bytes;
+  faults.bit_rot_probability = plan.bit_rot_probability;
+  faults.misdirected_write_probability = plan.misdirected_write_probability;
+  faults.read_latency_us_max = plan.read_latency_us_max;
+  return faults;
+}
+
+}  // namespace
+
+Run::Run(const Scenario& scenario, PlantedBug planted_bug)
+    : scenario_(scenario),
+      planted_bug_(planted_bug),
+      disk_(vfs::SimDiskOptions{.sector_size_bytes = scenario.faults.sector_size_bytes,
+                                .torn_writes = scenario.faults.torn_writes,
+                                .lose_all_unsynced_dir_ops = scenario.faults.lose_unsynced_dir_ops},
+            DeriveSeed(scenario.seed, "disk")),
+      plan_rng_(DeriveSeed(scenario.seed, "faults.plan")),
+      crashes_left_(scenario.faults.crashes),
+      corruption_allowed_(scenario.faults.bit_rot_probability > 0 ||
+                          scenario.faults.misdirected_write_probability > 0) {
+  const WorkloadConfig& workload = scenario.workload;
+  transactions_left_.assign(workload.writers, workload.transactions);
+  reads_left_.assign(workload.readers, workload.reads_per_reader);
+  for (uint32_t index = 0; index < workload.writers; index++) {
+    writers_.emplace_back(workload,
+                          Rng(DeriveSeed(scenario.seed, absl::StrFormat("writer-%d", index))));
+  }
+  for (uint32_t index = 0; index < workload.readers; index++) {
+    readers_.emplace_back(workload,
+                          Rng(DeriveSeed(scenario.seed, absl::StrFormat("reader-%d", index))));
+  }
+  model_.set_acknowledged_is_durable(scenario.engine.durability != DurabilityMode::kLogNoSync);
+}
+
+void Run::fail(Verdict verdict, std::string message) {
+  if (failed()) return;  // The first failure is the verdict.
+  result_.verdict = verdict;
+  result_.message = std::move(message);
+  if (epoch_ != nullptr) epoch_->scheduler.record(TraceEventKind::kCheck, 0, 0, 0, 0, result_.message);
+}
+
+void Run::check(std::optional<CheckFailure> failure) {
+  if (failure) fail(failure->kind, std::move(failure->message));
+}
+
+void Run::on_engine_error(const absl::Status& status, std::string_view what) {
+  if (status.code() == absl::StatusCode::kDataLoss && !corruption_allowed_ && !disk_.halted()) {
+    fail(Verdict::kCorruption,
+         absl::StrFormat("corruption: %s failed with Corruption though no bit rot or misdirected "
+                         "write was injected: %s",
+                         what, status.message()));
+  }
+}
+
+bool Run::writers_done() const {
+  for (uint32_t left : transactions_left_) {
+    if (left > 0) return false;
+  }
+  return true;
+}
+
+engine::DbOptions Run::db_options(Epoch& epoch) const {
+  const EngineConfig& engine = scenario_.engine;
+  engine::DbOptions options;
+  options.page_size_bytes = engine.page_size_bytes;
+  options.cache_budget_bytes = engine.cache_bytes;
+  options.durability = ToEngine(engine.durability);
+  options.log_preallocate_bytes = engine.log_preallocate_bytes;
+  options.checkpoint_log_bytes = engine.checkpoint_log_bytes;
+  options.retained_snapshots = engine.retained_snapshots;
+  options.runtime = &epoch.runtime;
+  if (planted_bug_ == PlantedBug::kAckWithoutSync) options.durability = engine::Durability::kLogNoSync;
+  return options;
+}
+
+bool Run::open_and_check(Epoch& epoch) {
+  // Recovery and its checks run without faults: they judge what the crash left.
+  disk_.set_faults({});
+  absl::StatusOr<std::unique_ptr<engine::Db>> db = engine::Db::open(disk_, kRunPath, db_options(epoch));
+  if (!db.ok()) {
+    if (corruption_allowed_ && db.status().code() == absl::StatusCode::kDataLoss) {
+      ended_ = true;  // Injected corruption may leave nothing to recover; not a bug.
+      return false;
+    }
+    fail(db.status().code() == absl::StatusCode::kDataLoss ? Verdict::kCorruption
+                                                            : Verdict::kCrashState,
+         absl::StrFormat("recovery: open failed: %s", db.status().message()));
+    return false;
+  }
+  db_ = std::move(*db);
+  if (result_.stats.crashes > 0) result_.stats.recoveries++;
+  // The recovered state, read in full, against the model.
+  KeyValues recovered;
+  {
+    absl::StatusOr<std::unique_ptr<engine::ReadTxn>> read = db_->begin_read();
+    NS_ASSERT(read.ok());
+    std::unique_ptr<engine::Cursor> cursor = (*read)->cursor();
+    absl::Status status = cursor->seek_first();
+    while (status.ok() && cursor->valid()) {
+      absl::StatusOr<std::string> value = cursor->value();
+      if (!value.ok()) {
+        status = value.status();
+        break;
+      }
+      recovered.emplace(cursor->key(), std::move(*value));
+      status = cursor->next();
+    }
+    if (!status.ok()) {
+      on_engine_error(status, "reading the recovered state");
+      if (!failed()) ended_ = true;
+      return false;
+    }
+  }
+  const uint64_t recovered_txn = db_->stats().txn_id;
+  check(CheckRecoveredState(model_, recovered, recovered_txn));
+  if (failed()) return false;
+  model_.truncate_after(recovered_txn);
+  if (!corruption_allowed_) {
+    absl::StatusOr<engine::ValidationReport> report = engine::Validate(disk_, kRunPath);
+    if (!report.ok() || !report->ok()) {
+      fail(Verdict::kStructure,
+           absl::StrFormat("structure: validate after recovery: %s",
+                           report.ok() ? engine::FormatProblems(*report)
+                                       : std::string(report.status().message())));
+      return false;
+    }
+  }
+  absl::StatusOr<std::vector<std::string>> problems = db_->audit();
+  if (problems.ok() && !problems->empty()) {
+    fail(Verdict::kPageAccounting, absl::StrFormat("page-accounting: %s", problems->front()));
+    return false;
+  }
+  return true;
+}
+
+void Run::arm_crash_point() {
+  vfs::SimDiskFaults faults = ToDiskFaults(scenario_.faults);
+  const uint64_t io_now = disk_.io_count();
+  const std::vector<uint64_t>& exact = scenario_.faults.crash_at_io;
+  while (next_exact_crash_ < exact.size() && exact[next_exact_crash_] <= io_now) next_exact_crash_++;
+  if (next_exact_crash_ < exact.size()) {
+    faults.crash_after_io_count = exact[next_exact_crash_++];
+  } else if (crashes_left_ > 0) {
+    crashes_left_--;
+    // Spread the random crashes over the work that is left: about 4 I/Os per transaction.
+    uint64_t transactions_left = 0;
+    for (uint32_t left : transactions_left_) transactions_left += left;
+    const uint64_t span = std::max<uint64_t>(50, 4 * transactions_left / (crashes_left_ + 1));
+    faults.crash_after_io_count = io_now + 1 + plan_rng_.Uniform(span);
+  }
+  disk_.set_faults(faults);
+}
+
+void Run::run_fibers(Epoch& epoch) {
+  for (uint32_t index = 0; index < writers_.size(); index++) {
+    epoch.scheduler.spawn(absl::StrFormat("writer-%d", index), [this, index] { writer(index); });
+  }
+  for (uint32_t index = 0; index < readers_.size(); index++) {
+    epoch.scheduler.spawn(absl::StrFormat("reader-%d", index), [this, index] { reader(index); });
+  }
+  const absl::Status status = epoch.scheduler.run();
+  if (!status.ok()) {
+    fail(Verdict::kLiveness, absl::StrFormat("liveness: %s", status.message()));
+    // Stopped fibers are abandoned with their transactions open: the Db must not be destroyed.
+    (void)db_.release();
+  }
+}
+
+RunResult Run::execute(const RunOptions& options) {
+  Xxh3Stream run_hash;
+  uint32_t stagnant_epochs = 0;
+  for (uint32_t index = 0; index < kEpochsMax && !failed() && !ended_; index++) {
+    ScheduleOptions schedule = scenario_.scheduler;
+    schedule.fibers_max = static_cast<uint32_t>(writers_.size() + readers_.size());
+    Epoch epoch(schedule, DeriveSeed(scenario_.seed, absl::StrFormat("epoch-%d", index)),
+                options.trace, disk_);
+    epoch_ = &epoch;
+    const bool opened = open_and_check(epoch);
+    if (opened && !writers_done()) {
+      uint64_t progress_before = 0;
+      for (uint32_t left : transactions_left_) progress_before += left;
+      arm_crash_point();
+      run_fibers(epoch);
+      uint64_t progress_after = 0;
+      for (uint32_t left : transactions_left_) progress_after += left;
+      stagnant_epochs = progress_after == progress_before ? stagnant_epochs + 1 : 0;
+      if (stagnant_epochs >= kStagnantEpochsMax) ended_ = true;
+    } else if (opened) {
+      ended_ = true;  // The writers are done and the final recovery checked out.
+    }
+    result_.stats.steps += epoch.scheduler.step();
+    run_hash.UpdateU64(epoch.scheduler.trace().hash());
+    if (options.trace.keep_events && options.trace_json_lines != nullptr) {
+      epoch.scheduler.trace().write_json_lines(*options.trace_json_lines);
+    }
+    if (options.trace.keep_events && options.trace_chrome != nullptr && index == 0) {
+      epoch.scheduler.trace().write_chrome_trace(*options.trace_chrome,
+                                                 epoch.scheduler.fiber_names());
+    }
+    db_.reset();
+    epoch_ = nullptr;
+    if (!failed() && !ended_) {
+      disk_.crash();
+      result_.stats.crashes++;
+    }
+  }
+  const vfs::SimDiskCounters counters = disk_.counters();
+  result_.stats.faults = counters.faults_injected;
+  result_.stats.ios = disk_.io_count();
+  run_hash.UpdateU64(static_cast<uint64_t>(result_.verdict));
+  result_.trace_hash = run_hash.Digest();
+  return result_;
+}
+
+}  // namespace internal
+
+absl::StatusOr<RunResult> RunScenario(const Scenario& scenario, const RunOptions& options) {
+  NS_RETURN_IF_ERROR(ValidateScenario(scenario));
+  internal::Run run(scenario, options.planted_bug);
+  return run.execute(options);
+}
+
+}  // namespace northstar::sim

@@ -1,0 +1,112 @@
+// Scenario: everything that defines one simulated run, as read from a TOML file.
+//
+// Given the same binary, a scenario (which includes its seed) replays a run byte for byte. The
+// struct is plain data with defaults; sim/scenario_io.h reads and writes it (canonical TOML,
+// spec/scenario_format.md). Every field has a documented range, checked by ValidateScenario.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "sim/schedule_options.h"
+
+namespace northstar::sim {
+
+enum class DurabilityMode { kLog, kLogNoSync, kMetaFlip };
+enum class KeyDistribution { kUniform, kZipf, kSequential };
+// What a run is expected to end in: a pass, or the failure kind a regression or planted-bug
+// scenario must reproduce. The names are the checkers' names.
+enum class Verdict {
+  kPass,
+  kDurability,
+  kAtomicity,
+  kSnapshotIsolation,
+  kCrashState,
+  kStructure,
+  kPageAccounting,
+  kCorruption,
+  kLiveness,
+  kWorkerCrash,
+};
+
+struct EngineConfig {
+  uint32_t page_size_bytes = 4096;      // Power of two, 4096..65536.
+  uint64_t cache_bytes = 1 << 20;       // >= 8 pages.
+  DurabilityMode durability = DurabilityMode::kLog;
+  uint64_t checkpoint_log_bytes = 64 << 10;
+  uint64_t log_preallocate_bytes = 256 << 10;
+  uint32_t retained_snapshots = 4;      // 0..1000.
+};
+
+struct OpMix {
+  // Relative weights (0..1000 each, not all zero).
+  uint32_t put = 50;
+  uint32_t del = 15;
+  uint32_t get = 20;
+  uint32_t range_scan = 5;
+  uint32_t prefix_scan = 3;
+  uint32_t reverse_scan = 3;
+  uint32_t as_of_read = 2;
+};
+
+struct WorkloadConfig {
+  uint32_t writers = 1;                 // 1..16 fibers, one write transaction at a time.
+  uint32_t readers = 2;                 // 0..64 fibers.
+  uint32_t transactions = 200;          // Per writer, 1..1,000,000.
+  uint32_t ops_per_transaction_min = 1;
+  uint32_t ops_per_transaction_max = 20;  // >= min, <= 100,000.
+  uint64_t key_space = 1000;            // Distinct keys, 1..10^9.
+  KeyDistribution key_distribution = KeyDistribution::kUniform;
+  double zipf_theta = 0.99;             // (0, 10) for kZipf.
+  uint32_t value_size_min_bytes = 0;
+  uint32_t value_size_max_bytes = 200;  // >= min, <= 16 MiB.
+  double big_value_probability = 0.01;  // [0, 1]: a value of big_value_size_bytes instead.
+  uint32_t big_value_size_bytes = 20000;
+  double abort_probability = 0.05;      // [0, 1] per transaction.
+  uint32_t reads_per_reader = 200;      // Read transactions per reader fiber.
+  OpMix mix;
+};
+
+struct FaultPlan {
+  uint32_t crashes = 2;                 // Crash points at random I/O indexes (0..1000).
+  std::vector<uint64_t> crash_at_io;    // And/or at exactly these I/O indexes (ascending).
+  uint32_t sector_size_bytes = 512;     // 512 or 4096.
+  bool torn_writes = true;
+  bool lose_unsynced_dir_ops = false;   // All unsynced name operations lost (else a prefix).
+  double read_error_probability = 0;    // Each in [0, 1].
+  double write_error_probability = 0;
+  double sync_error_probability = 0;
+  bool failed_sync_drops_dirty_data = true;
+  uint64_t capacity_bytes = 0;          // ENOSPC beyond; 0 = unlimited.
+  double bit_rot_probability = 0;
+  double misdirected_write_probability = 0;
+  uint64_t read_latency_us_max = 0;
+};
+
+
+struct Scenario {
+  std::string name;                     // [a-z0-9-]+, 1..64 characters.
+  std::string description;              // What the scenario aims at (free text, one paragraph).
+  uint64_t seed = 1;                    // Written as a hex string: "0x1f".
+  EngineConfig engine;
+  WorkloadConfig workload;
+  FaultPlan faults;
+  // strategy, switch_probability, pct_depth, pct_steps_estimate, steps_max and
+  // step_duration_ns come from the file; fibers_max follows from the workload.
+  ScheduleOptions scheduler;
+  Verdict expect = Verdict::kPass;
+
+};
+
+// InvalidArgument naming the first field out of range (e.g. "workload.readers: 100 is not in
+// [0, 64]").
+[[nodiscard]] absl::Status ValidateScenario(const Scenario& scenario);
+
+// Names used in TOML and in messages: "log", "zipf", "pct", "snapshot-isolation", ...
+[[nodiscard]] const char* DurabilityModeName(DurabilityMode mode);
+[[nodiscard]] const char* KeyDistributionName(KeyDistribution distribution);
+[[nodiscard]] const char* VerdictName(Verdict verdict);
+
+}  // namespace northstar::sim
