@@ -13,7 +13,7 @@
 //   records after the meta's checkpoint, drops a torn tail, and reports what it did
 //   (recovery()).
 // - kLogNoSync: as kLog without the sync: NOT durable; for bulk loads and benchmarks.
-// - kMetaFlip: no log; every commit writes its pages, syncs, writes the meta of slot txn % 2
+// - kMetaFlip: no log; every commit writes its pages, syncs, writes the other meta slot
 //   and syncs again. Kept for comparison.
 // A failed commit or checkpoint poisons the Db: every later begin_write returns the failure,
 // because the files' unsynced state is unknown (a failed fsync may have dropped data); reopen

@@ -349,6 +349,28 @@ INSTANTIATE_TEST_SUITE_P(Offsets, DbLogBitRotTest,
                                          0,                     // Its magic.
                                          17));                  // Its op count.
 
+// Found by crash_recovery_fuzz: a torn record whose value holds an encoded record for the next
+// txn is a torn tail, not damage in the middle of the log.
+TEST(DbLogTest, ATornRecordEmbeddingTheNextRecordIsATail) {
+  vfs::SimDisk disk({}, 1);
+  std::vector<uint8_t> embedded;
+  EncodeLogRecord(2, std::vector<LogOp>{{LogOpType::kPut, "k", "v"}}, embedded);
+  std::vector<uint8_t> record;
+  EncodeLogRecord(1,
+                  std::vector<LogOp>{{LogOpType::kPut, "key",
+                                      std::string(embedded.begin(), embedded.end())}},
+                  record);
+  record[record.size() - 16] ^= 1;  // Break the payload CRC in the trailer.
+  ASSERT_OK_AND_ASSIGN(auto log, disk.open(kLogPath, {.create = true}));
+  ASSERT_OK(log->pwrite(0, record));
+  ASSERT_OK_AND_ASSIGN(const LogScanResult result,
+                       ScanLog(*log, 0, 1, LogLimits{}, [](const LogRecord&) {
+                         return absl::OkStatus();
+                       }));
+  EXPECT_EQ(result.records, 0u);
+  EXPECT_TRUE(result.dropped_tail) << result.summary();
+}
+
 TEST(DbLogTest, ReadersOnManyThreadsSeeConsistentSnapshots) {
   vfs::SimDisk disk({}, 1);
   ASSERT_OK_AND_ASSIGN(auto db, Db::open(disk, kPath, SmallLogOptions()));

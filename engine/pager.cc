@@ -35,8 +35,9 @@ std::optional<uint32_t> PeekPageSize(vfs::File& file) {
 
 }  // namespace
 
-absl::StatusOr<Meta> ReadBestMeta(vfs::File& file) {
+absl::StatusOr<Meta> ReadBestMeta(vfs::File& file, PageId* slot) {
   std::optional<Meta> best;
+  PageId best_slot = kMetaPageA;
   absl::Status meta_a_error =
       absl::DataLossError("meta A: page size field is not a valid page size");
   if (std::optional<uint32_t> page_size_bytes = PeekPageSize(file)) {
@@ -56,14 +57,18 @@ absl::StatusOr<Meta> ReadBestMeta(vfs::File& file) {
       if (best) meta_b_error = meta_b.status();
       continue;
     }
-    if (!best || meta_b->txn_id > best->txn_id) best = *meta_b;
+    if (!best || meta_b->txn_id > best->txn_id) {
+      best = *meta_b;
+      best_slot = kMetaPageB;
+    }
     break;
   }
   if (!best) {
-    return absl::DataLossError(absl::StrFormat(
-        "%s: not a Northstar database, or both meta pages are corrupt (%s; %s)",
-        file.path(), meta_a_error.message(), meta_b_error.message()));
+    return absl::DataLossError(
+        absl::StrFormat("%s: not a Northstar database, or both meta pages are corrupt (%s; %s)",
+                        file.path(), meta_a_error.message(), meta_b_error.message()));
   }
+  if (slot != nullptr) *slot = best_slot;
   return *best;
 }
 
@@ -102,14 +107,15 @@ absl::StatusOr<std::unique_ptr<Pager>> Pager::open(vfs::FileSystem& fs, std::str
     return absl::DataLossError(absl::StrFormat(
         "%s: not a Northstar database (%d bytes, shorter than two meta pages)", path, size_bytes));
   }
-  NS_ASSIGN_OR_RETURN(const Meta meta, ReadBestMeta(*file));
+  PageId slot = kMetaPageA;
+  NS_ASSIGN_OR_RETURN(const Meta meta, ReadBestMeta(*file, &slot));
   const uint64_t needed_bytes = meta.page_count * meta.page_size_bytes;
   if (size_bytes < needed_bytes) {
     return absl::DataLossError(absl::StrFormat(
         "%s: truncated: %d bytes, but meta (txn %d) says %d pages of %d bytes = %d bytes", path,
         size_bytes, meta.txn_id, meta.page_count, meta.page_size_bytes, needed_bytes));
   }
-  return std::unique_ptr<Pager>(new Pager(std::move(file), std::move(path), meta));
+  return std::unique_ptr<Pager>(new Pager(std::move(file), std::move(path), meta, slot));
 }
 
 absl::Status Pager::read_page(PageId page_id, std::span<uint8_t> out) {
@@ -168,11 +174,15 @@ absl::Status Pager::write_meta(const Meta& meta) {
   NS_ASSERT(meta.page_size_bytes == meta_.page_size_bytes);
   NS_ASSERT(meta.txn_id > meta_.txn_id);
   std::vector<uint8_t> page(page_size_bytes());
-  const PageId slot = meta.txn_id % 2 == 0 ? kMetaPageA : kMetaPageB;
+  // Always the slot the current meta is not in: a torn write then falls back to the meta that
+  // was durable until now, never to an older one whose pages may have been reused since.
+  // (Checkpoints in log mode do not alternate txn parity, so the slot cannot follow the txn id.)
+  const PageId slot = meta_slot_ == kMetaPageA ? kMetaPageB : kMetaPageA;
   EncodeMeta(meta, slot, page);
   NS_RETURN_IF_ERROR(file_->pwrite(slot * page_size_bytes(), page));
   NS_RETURN_IF_ERROR(file_->sync());
   meta_ = meta;
+  meta_slot_ = slot;
   return absl::OkStatus();
 }
 

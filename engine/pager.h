@@ -6,8 +6,8 @@
 // views. Corruption is a DataLoss status naming the file and page id, never a crash.
 //
 // Meta A/B: open() reads both metas and picks the valid one with the highest txn id (a torn or
-// rotten meta rolls back to the other one); Corruption if neither is valid. write_meta() writes
-// slot txn_id % 2, so the previous commit's meta is never overwritten by the next one.
+// rotten meta rolls back to the other one); Corruption if neither is valid. write_meta() writes to
+// the slot the current meta is not in, so the last durable meta is never overwritten.
 //
 // Thread safety: read_page may run on many threads at once (pread); write_page, sync and
 // write_meta are called by the single writer.
@@ -46,8 +46,8 @@ class Pager final : public PageSource {
   // transaction are never written, but the meta's page count must never exceed the file.
   [[nodiscard]] absl::Status ensure_page_count(uint64_t page_count);
   [[nodiscard]] absl::Status sync();
-  // Encodes `meta` into slot meta.txn_id % 2, writes and syncs it. Precondition: the pages it
-  // references are written and synced (the caller syncs before).
+  // Encodes `meta` into the slot the current meta is not in, writes and syncs it. Precondition: the
+  // pages it references are written and synced (the caller syncs before).
   [[nodiscard]] absl::Status write_meta(const Meta& meta);
 
   [[nodiscard]] const Meta& meta() const { return meta_; }
@@ -55,18 +55,20 @@ class Pager final : public PageSource {
   [[nodiscard]] const std::string& path() const { return path_; }
 
  private:
-  Pager(std::unique_ptr<vfs::File> file, std::string path, const Meta& meta)
-      : file_(std::move(file)), path_(std::move(path)), meta_(meta) {}
+  Pager(std::unique_ptr<vfs::File> file, std::string path, const Meta& meta, PageId meta_slot)
+      : file_(std::move(file)), path_(std::move(path)), meta_(meta), meta_slot_(meta_slot) {}
 
   [[nodiscard]] absl::Status verify_structure(PageId page_id, std::span<const uint8_t> page) const;
 
   std::unique_ptr<vfs::File> file_;
   const std::string path_;
-  // The meta of the last durable commit.
+  // The meta of the last durable commit, and the slot it is in.
   Meta meta_;
+  PageId meta_slot_;
 };
 
-// Reads both metas of an open data file and returns the valid one with the highest txn id.
-[[nodiscard]] absl::StatusOr<Meta> ReadBestMeta(vfs::File& file);
+// Reads both metas of an open data file and returns the valid one with the highest txn id (A on
+// a tie), and its slot in *slot if given.
+[[nodiscard]] absl::StatusOr<Meta> ReadBestMeta(vfs::File& file, PageId* slot = nullptr);
 
 }  // namespace northstar::engine

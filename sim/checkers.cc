@@ -8,8 +8,7 @@ namespace {
 
 std::string Shorten(const std::string& text) {
   if (text.size() <= 24) return absl::StrFormat("\"%s\"", absl::CHexEscape(text));
-  return absl::StrFormat("\"%s...\" (%d bytes)", absl::CHexEscape(text.substr(0, 24)),
-                         text.size());
+  return absl::StrFormat("\"%s...\" (%d bytes)", absl::CHexEscape(text.substr(0, 24)), text.size());
 }
 
 // The first key where two states differ, for messages.
@@ -62,8 +61,7 @@ bool IsPartialCommit(const ReferenceModel& model, const KeyValues& recovered, ui
 std::optional<CheckFailure> CheckRecoveredState(const ReferenceModel& model,
                                                 const KeyValues& recovered,
                                                 uint64_t recovered_txn) {
-  const bool in_range =
-      recovered_txn >= model.floor() && recovered_txn <= model.last_attempted();
+  const bool in_range = recovered_txn >= model.floor() && recovered_txn <= model.last_attempted();
   if (in_range && model.state_at(recovered_txn) == recovered) return std::nullopt;
   if (recovered_txn < model.floor()) {
     return CheckFailure{Verdict::kDurability,

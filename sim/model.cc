@@ -25,8 +25,9 @@ void ReferenceModel::attempt(uint64_t txn_id, const std::vector<engine::LogOp>& 
 void ReferenceModel::acknowledge(uint64_t txn_id) {
   // Another writer may already have attempted the next commit: commit() returns after the
   // engine released the writer lock.
-  NS_ASSERT(txn_id <= last_attempted_ && txn_id > last_acknowledged_);
-  last_acknowledged_ = txn_id;
+  // With several writers acknowledgements may also arrive out of order.
+  NS_ASSERT(txn_id <= last_attempted_);
+  last_acknowledged_ = std::max(last_acknowledged_, txn_id);
   if (acknowledged_is_durable_) floor_ = std::max(floor_, txn_id);
 }
 
@@ -70,8 +71,9 @@ KeyValues ReferenceModel::state_at(uint64_t txn_id) const {
   return state;
 }
 
-std::vector<std::pair<std::string, std::string>> ReferenceModel::range_at(
-    uint64_t txn_id, const std::string& start, size_t limit) const {
+std::vector<std::pair<std::string, std::string>> ReferenceModel::range_at(uint64_t txn_id,
+                                                                          const std::string& start,
+                                                                          size_t limit) const {
   std::vector<std::pair<std::string, std::string>> entries;
   for (auto it = versions_.lower_bound(start); it != versions_.end() && entries.size() < limit;
        ++it) {

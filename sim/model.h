@@ -38,8 +38,9 @@ class ReferenceModel {
   [[nodiscard]] std::vector<std::pair<std::string, std::string>> reverse_range_at(
       uint64_t txn_id, const std::string& end, size_t limit) const;
   // Up to `limit` entries of state_at(txn_id) with key >= start, in key order.
-  [[nodiscard]] std::vector<std::pair<std::string, std::string>> range_at(
-      uint64_t txn_id, const std::string& start, size_t limit) const;
+  [[nodiscard]] std::vector<std::pair<std::string, std::string>> range_at(uint64_t txn_id,
+                                                                          const std::string& start,
+                                                                          size_t limit) const;
   // Keys commit `txn_id` wrote (for telling a partial commit from a wrong one).
   [[nodiscard]] std::vector<std::string> keys_of(uint64_t txn_id) const;
 

@@ -13,9 +13,12 @@ namespace {
 
 engine::Durability ToEngine(DurabilityMode mode) {
   switch (mode) {
-    case DurabilityMode::kLog: return engine::Durability::kLog;
-    case DurabilityMode::kLogNoSync: return engine::Durability::kLogNoSync;
-    case DurabilityMode::kMetaFlip: return engine::Durability::kMetaFlip;
+    case DurabilityMode::kLog:
+      return engine::Durability::kLog;
+    case DurabilityMode::kLogNoSync:
+      return engine::Durability::kLogNoSync;
+    case DurabilityMode::kMetaFlip:
+      return engine::Durability::kMetaFlip;
   }
   NS_ASSERT_MSG(false, "unknown durability mode");
 }
@@ -64,7 +67,8 @@ void Run::fail(Verdict verdict, std::string message) {
   if (failed()) return;  // The first failure is the verdict.
   result_.verdict = verdict;
   result_.message = std::move(message);
-  if (epoch_ != nullptr) epoch_->scheduler.record(TraceEventKind::kCheck, 0, 0, 0, 0, result_.message);
+  if (epoch_ != nullptr)
+    epoch_->scheduler.record(TraceEventKind::kCheck, 0, 0, 0, 0, result_.message);
 }
 
 void Run::check(std::optional<CheckFailure> failure) {
@@ -97,21 +101,23 @@ engine::DbOptions Run::db_options(Epoch& epoch) const {
   options.checkpoint_log_bytes = engine.checkpoint_log_bytes;
   options.retained_snapshots = engine.retained_snapshots;
   options.runtime = &epoch.runtime;
-  if (planted_bug_ == PlantedBug::kAckWithoutSync) options.durability = engine::Durability::kLogNoSync;
+  if (planted_bug_ == PlantedBug::kAckWithoutSync)
+    options.durability = engine::Durability::kLogNoSync;
   return options;
 }
 
 bool Run::open_and_check(Epoch& epoch) {
   // Recovery and its checks run without faults: they judge what the crash left.
   disk_.set_faults({});
-  absl::StatusOr<std::unique_ptr<engine::Db>> db = engine::Db::open(disk_, kRunPath, db_options(epoch));
+  absl::StatusOr<std::unique_ptr<engine::Db>> db =
+      engine::Db::open(disk_, kRunPath, db_options(epoch));
   if (!db.ok()) {
     if (corruption_allowed_ && db.status().code() == absl::StatusCode::kDataLoss) {
       ended_ = true;  // Injected corruption may leave nothing to recover; not a bug.
       return false;
     }
     fail(db.status().code() == absl::StatusCode::kDataLoss ? Verdict::kCorruption
-                                                            : Verdict::kCrashState,
+                                                           : Verdict::kCrashState,
          absl::StrFormat("recovery: open failed: %s", db.status().message()));
     return false;
   }
@@ -165,7 +171,8 @@ void Run::arm_crash_point() {
   vfs::SimDiskFaults faults = ToDiskFaults(scenario_.faults);
   const uint64_t io_now = disk_.io_count();
   const std::vector<uint64_t>& exact = scenario_.faults.crash_at_io;
-  while (next_exact_crash_ < exact.size() && exact[next_exact_crash_] <= io_now) next_exact_crash_++;
+  while (next_exact_crash_ < exact.size() && exact[next_exact_crash_] <= io_now)
+    next_exact_crash_++;
   if (next_exact_crash_ < exact.size()) {
     faults.crash_after_io_count = exact[next_exact_crash_++];
   } else if (crashes_left_ > 0) {

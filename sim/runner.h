@@ -22,20 +22,20 @@
 namespace northstar::sim {
 
 struct RunStats {
-  uint64_t transactions = 0;   // Write transactions begun.
-  uint64_t commits = 0;        // Acknowledged.
+  uint64_t transactions = 0;  // Write transactions begun.
+  uint64_t commits = 0;       // Acknowledged.
   uint64_t aborts = 0;
-  uint64_t reads = 0;          // Read operations checked against the model.
+  uint64_t reads = 0;  // Read operations checked against the model.
   uint64_t crashes = 0;
   uint64_t recoveries = 0;
-  uint64_t faults = 0;         // Faults the disk injected (sim_disk counters).
-  uint64_t steps = 0;          // Scheduler steps.
-  uint64_t ios = 0;            // Disk I/O calls.
+  uint64_t faults = 0;  // Faults the disk injected (sim_disk counters).
+  uint64_t steps = 0;   // Scheduler steps.
+  uint64_t ios = 0;     // Disk I/O calls.
 };
 
 struct RunResult {
   Verdict verdict = Verdict::kPass;
-  std::string message;         // Empty on a pass.
+  std::string message;  // Empty on a pass.
   uint64_t trace_hash = 0;
   RunStats stats;
 };

@@ -108,10 +108,12 @@ bool Run::read_op(engine::ReadTxn& read, WorkloadGenerator& generator) {
       check(CheckSnapshotRead(model_, read.txn_id(), key, *got));
       return !failed();
     }
-    case ReaderOp::kRangeScan: return check_scan(read, key, /*reverse=*/false, "");
-    case ReaderOp::kPrefixScan: return check_scan(read, key.substr(0, key.size() - 1), false,
-                                                  key.substr(0, key.size() - 1));
-    case ReaderOp::kReverseScan: return check_scan(read, key, /*reverse=*/true, "");
+    case ReaderOp::kRangeScan:
+      return check_scan(read, key, /*reverse=*/false, "");
+    case ReaderOp::kPrefixScan:
+      return check_scan(read, key.substr(0, key.size() - 1), false, key.substr(0, key.size() - 1));
+    case ReaderOp::kReverseScan:
+      return check_scan(read, key, /*reverse=*/true, "");
     case ReaderOp::kAsOfRead: {
       const uint64_t back = generator.rng().Uniform(scenario_.engine.retained_snapshots + 1);
       if (read.txn_id() <= back) return true;
@@ -152,12 +154,12 @@ bool Run::check_scan(engine::ReadTxn& read, const std::string& start, bool rever
   std::erase_if(want, [&](const auto& entry) { return !entry.first.starts_with(prefix); });
   epoch_->runtime.record_op(reverse ? "reverse-scan" : "scan", read.txn_id(), got.size());
   if (got != want) {
-    fail(Verdict::kSnapshotIsolation,
-         absl::StrFormat("snapshot-isolation: %s scan from %s in the snapshot of commit %d "
-                         "returned %d entries, the model has %d%s",
-                         reverse ? "reverse" : "forward", start, read.txn_id(), got.size(),
-                         want.size(),
-                         got.size() == want.size() ? " (a key or value differs)" : ""));
+    fail(
+        Verdict::kSnapshotIsolation,
+        absl::StrFormat("snapshot-isolation: %s scan from %s in the snapshot of commit %d "
+                        "returned %d entries, the model has %d%s",
+                        reverse ? "reverse" : "forward", start, read.txn_id(), got.size(),
+                        want.size(), got.size() == want.size() ? " (a key or value differs)" : ""));
     return false;
   }
   return true;

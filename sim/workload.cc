@@ -51,22 +51,27 @@ uint64_t ZipfSampler::next(Rng& rng) const {
 }
 
 WorkloadGenerator::WorkloadGenerator(const WorkloadConfig& config, Rng rng)
-    : config_(config), rng_(rng), zipf_(config.key_space, config.zipf_theta > 0 ? config.zipf_theta : 1) {}
+    : config_(config),
+      rng_(rng),
+      zipf_(config.key_space, config.zipf_theta > 0 ? config.zipf_theta : 1) {}
 
 std::string WorkloadGenerator::key() {
   switch (config_.key_distribution) {
-    case KeyDistribution::kUniform: return KeyName(rng_.Uniform(config_.key_space));
-    case KeyDistribution::kZipf: return KeyName(zipf_.next(rng_) - 1);
-    case KeyDistribution::kSequential: return KeyName(sequential_next_++ % config_.key_space);
+    case KeyDistribution::kUniform:
+      return KeyName(rng_.Uniform(config_.key_space));
+    case KeyDistribution::kZipf:
+      return KeyName(zipf_.next(rng_) - 1);
+    case KeyDistribution::kSequential:
+      return KeyName(sequential_next_++ % config_.key_space);
   }
   NS_ASSERT_MSG(false, "unknown key distribution");
 }
 
 std::string WorkloadGenerator::value() {
-  const uint64_t size = rng_.Chance(config_.big_value_probability)
-                            ? config_.big_value_size_bytes
-                            : rng_.UniformInclusive(config_.value_size_min_bytes,
-                                                    config_.value_size_max_bytes);
+  const uint64_t size =
+      rng_.Chance(config_.big_value_probability)
+          ? config_.big_value_size_bytes
+          : rng_.UniformInclusive(config_.value_size_min_bytes, config_.value_size_max_bytes);
   // One draw per value: a repeating 8-byte pattern keeps generation cheap but distinct.
   const uint64_t pattern = rng_.Next();
   std::string value(size, '\0');

@@ -25,8 +25,8 @@ namespace po = boost::program_options;
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitCheckFailed = 1;    // A check found a failure; kv: key not found.
 inline constexpr int kExitBadInput = 2;       // Bad usage, or input that cannot be used.
-inline constexpr int kExitLiveness = 3;       // Reserved: deadlock, step budget (run, torture).
-inline constexpr int kExitWorkerCrashed = 4;  // Reserved: a worker died (torture).
+inline constexpr int kExitLiveness = 3;       // Deadlock, step budget (run, torture).
+inline constexpr int kExitWorkerCrashed = 4;  // A worker process died (torture).
 
 using Args = std::vector<std::string>;
 
@@ -36,6 +36,9 @@ using Args = std::vector<std::string>;
 [[nodiscard]] int RunDump(const Args& args);
 [[nodiscard]] int RunLogdump(const Args& args);
 [[nodiscard]] int RunScenarioCommand(const Args& args);
+[[nodiscard]] int RunRun(const Args& args);
+[[nodiscard]] int RunTorture(const Args& args);
+[[nodiscard]] int RunReplay(const Args& args);
 
 // The exit code for an error status from the library. Every error a command meets (a missing
 // file, a file that is not a database, corruption met while reading, a key too long, EIO) means

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -17,6 +19,7 @@
 #include "engine/pager.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tools/torture.h"
 #include "util/testing.h"
 #include "vfs/posix.h"
 
@@ -570,6 +573,214 @@ TEST_F(CliTest, ScenarioCheckReportsEveryFile) {
   EXPECT_THAT(Run({"scenario", "lint", good}).err, HasSubstr("unknown action 'lint'"));
   EXPECT_THAT(Run({"scenario", "check"}).err, HasSubstr("missing <file>"));
   EXPECT_EQ(Run({"scenario", "check", "--check", good}).exit_code, kExitBadInput);
+}
+
+// run, torture, replay: seeds of scenarios/smoke.toml (tens of milliseconds each).
+const std::string kSmoke = std::string(NORTHSTAR_SOURCE_DIR) + "/scenarios/smoke.toml";
+
+// The trace hash printed by run ("trace 0x<16 hex digits>"); "" if none.
+std::string TraceHashOf(const std::string& out) {
+  std::smatch match;
+  if (!std::regex_search(out, match, std::regex("trace (0x[0-9a-f]{16})"))) return "";
+  return match[1];
+}
+
+// The path after "reproduce: northstar replay " in `out`; "" if none.
+std::string ReproPathOf(const std::string& out) {
+  std::smatch match;
+  if (!std::regex_search(out, match, std::regex("reproduce: northstar replay (\\S+)"))) return "";
+  return match[1];
+}
+
+TEST_F(CliTest, RunPrintsVerdictSeedTraceHashAndStats) {
+  Result first = Run({"run", kSmoke});
+  EXPECT_EQ(first.exit_code, kExitOk) << first.out << first.err;
+  EXPECT_THAT(first.out, StartsWith("pass: smoke seed 0x1 trace 0x"));
+  EXPECT_THAT(first.out, AllOf(HasSubstr("commits "), HasSubstr("crashes "), HasSubstr(" ms)\n")));
+  const std::string hash = TraceHashOf(first.out);
+  ASSERT_FALSE(hash.empty()) << first.out;
+  EXPECT_EQ(TraceHashOf(Run({"run", kSmoke}).out), hash) << "the same seed, the same trace";
+  Result other = Run({"run", kSmoke, "--seed", "2"});
+  EXPECT_THAT(other.out, StartsWith("pass: smoke seed 0x2 "));
+  EXPECT_NE(TraceHashOf(other.out), hash);
+  Result twice = Run({"run", kSmoke, "--check-determinism"});
+  EXPECT_EQ(twice.exit_code, kExitOk);
+  EXPECT_THAT(twice.out, HasSubstr("deterministic: a second run gave the same trace hash\n"));
+}
+
+TEST_F(CliTest, RunWritesTraceFiles) {
+  const std::string json_lines = dir_.path() + "/trace.jsonl";
+  const std::string chrome = dir_.path() + "/trace.json";
+  EXPECT_EQ(Run({"run", kSmoke, "--trace", json_lines, "--chrome-trace", chrome}).exit_code,
+            kExitOk);
+  EXPECT_THAT(ReadWholeFile(json_lines), StartsWith("{\"step\":"));
+  EXPECT_THAT(ReadWholeFile(chrome), Not(IsEmpty()));
+}
+
+TEST_F(CliTest, APlantedBugWritesAReproThatReplaysWithTheSameTraceHash) {
+  const std::string out_dir = dir_.path() + "/failures";
+  Result run =
+      Run({"run", kSmoke, "--seed", "0x2", "--plant-bug", "ack-without-sync", "--out", out_dir});
+  EXPECT_EQ(run.exit_code, kExitCheckFailed) << run.out << run.err;
+  EXPECT_THAT(run.out, StartsWith("durability: smoke seed 0x2 trace 0x"));
+  const std::string path = ReproPathOf(run.out);
+  EXPECT_EQ(path, out_dir + "/smoke-0x2-durability.toml");
+  const std::string repro = ReadWholeFile(path);
+  EXPECT_THAT(repro, StartsWith("# northstar repro: durability: "));
+  EXPECT_THAT(repro, AllOf(HasSubstr("\n# trace hash: " + TraceHashOf(run.out) + "\n"),
+                           HasSubstr("\n# build: northstar "),
+                           HasSubstr("\n# planted bug: ack-without-sync\n"),
+                           HasSubstr("\n# reproduce: northstar replay " + path + "\n"),
+                           HasSubstr("\nseed = \"0x2\"\nexpect = \"durability\"\n")));
+  Result replay = Run({"replay", path});
+  EXPECT_EQ(replay.exit_code, kExitOk) << replay.out << replay.err;
+  EXPECT_THAT(replay.out, AllOf(StartsWith("durability: smoke seed 0x2 "),
+                                HasSubstr("expected durability: reproduces\n"),
+                                HasSubstr("same build: trace hash matches\n")));
+
+  // Another build would give another trace hash: the failure still reproduces.
+  std::string other_build = repro;
+  other_build.replace(other_build.find("# trace hash: 0x") + 16, 16, "0123456789abcdef");
+  std::ofstream(path, std::ios::trunc) << other_build;
+  replay = Run({"replay", path});
+  EXPECT_EQ(replay.exit_code, kExitOk);
+  EXPECT_THAT(replay.out, HasSubstr("differs (different build?)\n"));
+
+  // Without the planted bug the seed passes: the repro does not reproduce.
+  std::string fixed = repro;
+  fixed.erase(fixed.find("# planted bug: "),
+              std::string("# planted bug: ack-without-sync\n").size());
+  std::ofstream(path, std::ios::trunc) << fixed;
+  replay = Run({"replay", path});
+  EXPECT_EQ(replay.exit_code, kExitCheckFailed);
+  EXPECT_THAT(replay.out, HasSubstr("expected durability: does not reproduce\n"));
+
+  // A scenario file is a repro of a pass, with no recorded hash.
+  replay = Run({"replay", kSmoke});
+  EXPECT_EQ(replay.exit_code, kExitOk);
+  EXPECT_THAT(replay.out, HasSubstr("none recorded\n"));
+}
+
+TEST_F(CliTest, TortureRunsSeedsInWorkersAndWritesJsonAndJunit) {
+  const std::string json = dir_.path() + "/summary.json";
+  const std::string junit = dir_.path() + "/junit.xml";
+  Result result = Run({"torture", kSmoke, "--seeds", "20", "--jobs", "2", "--json", json, "--junit",
+                       junit, "--out", dir_.path() + "/failures"});
+  EXPECT_EQ(result.exit_code, kExitOk) << result.out << result.err;
+  EXPECT_THAT(result.out, HasSubstr("total: 20 seeds, 0 failures"));
+  EXPECT_TRUE(std::regex_search(result.out, std::regex("\nsmoke +20 +20 +0 ")));
+  EXPECT_THAT(result.err, HasSubstr("20/20 seeds"));  // The last progress line.
+  const std::string summary = ReadWholeFile(json);
+  EXPECT_THAT(summary,
+              AllOf(StartsWith("{"), HasSubstr("\"seeds\": 20,"), HasSubstr("\"passes\": 20,"),
+                    HasSubstr("\"failures\": [\n  ]"), HasSubstr("\"seeds_per_second\": ")));
+  const std::string xml = ReadWholeFile(junit);
+  EXPECT_THAT(xml, AllOf(StartsWith("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites "),
+                         HasSubstr("<testsuite name=\"smoke\" tests=\"1\" failures=\"0\""),
+                         HasSubstr("</testsuites>\n")));
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/failures")) << "no failure, no repro";
+}
+
+TEST_F(CliTest, TortureRecordsAWorkerCrashAndGoesOn) {
+  const std::string out_dir = dir_.path() + "/failures";
+  const std::string json = dir_.path() + "/summary.json";
+  const std::string junit = dir_.path() + "/junit.xml";
+  Result result = Run({"torture", kSmoke, "--seeds", "6", "--jobs", "2", "--crash-worker-on-seed",
+                       "0x3", "--out", out_dir, "--json", json, "--junit", junit});
+  EXPECT_EQ(result.exit_code, kExitWorkerCrashed) << result.out << result.err;
+  EXPECT_THAT(result.out,
+              AllOf(HasSubstr("total: 6 seeds, 1 failures"),
+                    HasSubstr("smoke seed 0x3: worker-crash: worker crashed (signal 6")));
+  EXPECT_TRUE(std::regex_search(result.out, std::regex("\nsmoke +6 +5 +1 .*worker-crash 1\n")));
+  const std::string path = ReproPathOf(result.out);
+  EXPECT_EQ(path, out_dir + "/smoke-0x3-worker-crash.toml");
+  EXPECT_THAT(ReadWholeFile(path), AllOf(HasSubstr("# trace hash: none (the worker crashed)\n"),
+                                         HasSubstr("# planted bug: abort\n")));
+  EXPECT_THAT(ReadWholeFile(json),
+              AllOf(HasSubstr("\"verdict\": \"worker-crash\""), HasSubstr("\"seed\": \"0x3\""),
+                    HasSubstr("\"exit_code\": 4")));
+  EXPECT_THAT(ReadWholeFile(junit),
+              AllOf(HasSubstr("<testsuite name=\"smoke\" tests=\"2\" failures=\"1\""),
+                    HasSubstr("<testcase classname=\"smoke\" name=\"seed 0x3\""),
+                    HasSubstr("<failure type=\"worker-crash\"")));
+  Result replay = Run({"replay", path});
+  EXPECT_EQ(replay.exit_code, kExitOk) << replay.out << replay.err;
+  EXPECT_THAT(replay.out, HasSubstr("expected worker-crash: reproduces\n"));
+}
+
+TEST_F(CliTest, TortureShardsSplitTheSeeds) {
+  // Seeds 0x1..0x6: shard 0/2 runs 0x1, 0x3, 0x5 and shard 1/2 runs 0x2, 0x4, 0x6.
+  const std::vector<std::string> common = {"torture",
+                                           kSmoke,
+                                           "--seeds",
+                                           "6",
+                                           "--jobs",
+                                           "2",
+                                           "--crash-worker-on-seed",
+                                           "0x4",
+                                           "--out",
+                                           dir_.path() + "/failures"};
+  std::vector<std::string> shard_0 = common;
+  shard_0.insert(shard_0.end(), {"--shard", "0/2"});
+  std::vector<std::string> shard_1 = common;
+  shard_1.insert(shard_1.end(), {"--shard", "1/2"});
+  Result first = Run(shard_0);
+  EXPECT_EQ(first.exit_code, kExitOk) << first.out;
+  EXPECT_THAT(first.out, HasSubstr("total: 3 seeds, 0 failures"));
+  Result second = Run(shard_1);
+  EXPECT_EQ(second.exit_code, kExitWorkerCrashed) << second.out;
+  EXPECT_THAT(second.out, HasSubstr("total: 3 seeds, 1 failures"));
+}
+
+TEST(SeedPlanTest, ShardsCoverTheUnshardedSeedsOnce) {
+  const SeedPlan whole({0x10, 0x100}, 0, 1, 7);
+  ASSERT_EQ(whole.item_count(), 14u);
+  std::multiset<std::pair<uint32_t, uint64_t>> expected;
+  for (uint64_t index = 0; index < 14; index++) {
+    expected.insert({whole.item(index).scenario_index, whole.item(index).seed});
+  }
+  std::multiset<std::pair<uint32_t, uint64_t>> sharded;
+  for (uint32_t shard = 0; shard < 3; shard++) {
+    const SeedPlan plan({0x10, 0x100}, shard, 3, 7);
+    for (uint64_t index = 0; index < *plan.item_count(); index++) {
+      sharded.insert({plan.item(index).scenario_index, plan.item(index).seed});
+    }
+  }
+  EXPECT_EQ(sharded, expected);
+  EXPECT_EQ(SeedPlan({1}, 2, 3, 2).item_count(), 0u);
+  EXPECT_EQ(SeedPlan({1}, 0, 1, std::nullopt).item_count(), std::nullopt);
+}
+
+TEST_F(CliTest, TortureStopsAtTheTimeBudget) {
+  Result result = Run({"torture", kSmoke, "--time-budget", "1s", "--jobs", "2", "--out",
+                       dir_.path() + "/failures"});
+  EXPECT_EQ(result.exit_code, kExitOk) << result.out << result.err;
+  EXPECT_THAT(result.out, HasSubstr("total: "));
+}
+
+TEST_F(CliTest, RunTortureReplayBadUsageAndMissingFiles) {
+  const std::string missing = dir_.path() + "/missing.toml";
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"run"},
+           {"run", missing},
+           {"run", kSmoke, "--seed", "0xzz"},
+           {"run", kSmoke, "--bogus"},
+           {"run", kSmoke, "--plant-bug", "nope"},
+           {"torture", kSmoke},
+           {"torture", kSmoke, "--seeds", "3", "--time-budget", "1s"},
+           {"torture", kSmoke, "--seeds", "0"},
+           {"torture", kSmoke, "--time-budget", "10x"},
+           {"torture", kSmoke, "--seeds", "3", "--shard", "2/2"},
+           {"torture", kSmoke, "--seeds", "3", "--jobs", "0"},
+           {"torture", missing, "--seeds", "3"},
+           {"torture", dir_.path(), "--seeds", "3"},  // No *.toml in it.
+           {"replay"},
+           {"replay", missing},
+       }) {
+    Result result = Run(args);
+    EXPECT_EQ(result.exit_code, kExitBadInput) << args.back() << ": " << result.err;
+    EXPECT_THAT(result.err, StartsWith("northstar " + args[0] + ": ")) << args.back();
+  }
 }
 
 }  // namespace

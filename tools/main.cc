@@ -17,7 +17,7 @@ struct Command {
   int (*run)(const Args& args);
 };
 
-constexpr std::array<Command, 5> kCommands = {{
+constexpr std::array<Command, 8> kCommands = {{
     {"kv", "put, get, delete and scan keys of a database file", RunKv},
     {"validate", "check a database file: structure, checksums, page accounting", RunValidate},
     {"dump", "print the meta pages and the tree of a database file, or one page", RunDump},
@@ -25,6 +25,10 @@ constexpr std::array<Command, 5> kCommands = {{
      RunLogdump},
     {"scenario", "print scenario files in canonical form (fmt), or validate them (check)",
      RunScenarioCommand},
+    {"run", "run one seed of a scenario on the simulated disk; a repro file on failure", RunRun},
+    {"torture", "run many seeds of scenarios in worker processes; summary, JUnit, JSON",
+     RunTorture},
+    {"replay", "run a repro file again: does the failure reproduce, same trace hash?", RunReplay},
 }};
 
 void PrintUsage(std::ostream& out) {

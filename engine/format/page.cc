@@ -76,6 +76,11 @@ absl::StatusOr<PageHeader> CheckPageImpl(std::span<const uint8_t> page, PageId e
         expected_page_id, type,
         absl::StrFormat("page_id field %d (misdirected or misplaced write)", page_id));
   }
+  if (page_id >= kPageCountMax) {
+    // No database has such a page (FF-6); SealPage refuses to write one.
+    return PageCorruption(expected_page_id, type,
+                          absl::StrFormat("page_id %d is not below %d", page_id, kPageCountMax));
+  }
   if (bytes[kReserved8Offset] != 0 || DecodeFixed32(bytes + kReserved32Offset) != 0) {
     return PageCorruption(expected_page_id, type, "reserved header bytes not zero");
   }

@@ -9,24 +9,40 @@ namespace {
 
 constexpr size_t kSearchChunkBytes = 1 << 20;
 
-// True if an intact, synced record with txn `next_txn` starts anywhere in the log after
-// `from_offset`. The end of the readable log is then damage inside the log (a rotten header or
-// body), not a torn tail: commits after it were acknowledged. Unsynced records (kLogNoSync)
-// survive a crash independently of each other, so they prove nothing and are skipped.
-absl::StatusOr<bool> SyncedRecordFollows(vfs::File& log, uint64_t from_offset, TxnId next_txn,
+// True if an intact, synced record with txn `next_txn` lies after the end `end` of the readable
+// log: then the end is damage inside the log (rot in a header or body), not a torn tail, and
+// commits after it were acknowledged. Unsynced records (kLogNoSync) survive a crash
+// independently of each other, so they prove nothing and are skipped.
+//
+// When the bad record's header is intact, its length says exactly where the next record starts:
+// look only there (a search would also look inside the bad record's own payload, whose user
+// value may hold anything, even an encoded record). Without a usable header, search forward.
+absl::StatusOr<bool> SyncedRecordFollows(vfs::File& log, const LogEnd& end, TxnId next_txn,
                                          const LogLimits& limits) {
+  auto proves_damage = [&](const std::optional<LogRecord>& record) {
+    return record && record->txn_id == next_txn && (record->flags & kLogFlagUnsynced) == 0;
+  };
+  std::vector<uint8_t> header(kLogHeaderBytes);
+  NS_ASSIGN_OR_RETURN(const size_t header_bytes, log.pread(end.offset, header));
+  if (header_bytes == kLogHeaderBytes) {
+    absl::StatusOr<LogRecordHeader> bad = DecodeLogHeader(header, end.offset, limits);
+    if (bad.ok()) {
+      LogReader reader(log, end.offset + bad->record_bytes(), limits);
+      NS_ASSIGN_OR_RETURN(std::optional<LogRecord> record, reader.next());
+      return proves_damage(record);
+    }
+  }
   NS_ASSIGN_OR_RETURN(const uint64_t size_bytes, log.size());
-  std::vector<uint8_t> chunk(kSearchChunkBytes + sizeof(kLogMagic));
-  for (uint64_t base = from_offset; base < size_bytes; base += kSearchChunkBytes) {
+  for (uint64_t base = end.offset + 1; base < size_bytes; base += kSearchChunkBytes) {
+    std::vector<uint8_t> chunk(
+        std::min<uint64_t>(kSearchChunkBytes + sizeof(kLogMagic), size_bytes - base));
     NS_ASSIGN_OR_RETURN(const size_t read_bytes, log.pread(base, chunk));
     for (size_t index = 0; index + sizeof(kLogMagic) <= read_bytes && index < kSearchChunkBytes;
          index++) {
       if (DecodeFixed32(chunk.data() + index) != kLogMagic) continue;
       LogReader reader(log, base + index, limits);
       NS_ASSIGN_OR_RETURN(std::optional<LogRecord> record, reader.next());
-      if (record && record->txn_id == next_txn && (record->flags & kLogFlagUnsynced) == 0) {
-        return true;
-      }
+      if (proves_damage(record)) return true;
     }
   }
   return false;
@@ -85,7 +101,7 @@ absl::StatusOr<LogScanResult> ScanLog(vfs::File& log, uint64_t start_offset, Txn
       break;
   }
   NS_ASSIGN_OR_RETURN(const bool damaged,
-                      SyncedRecordFollows(log, result.end.offset + 1, expected + 1, limits));
+                      SyncedRecordFollows(log, result.end, expected + 1, limits));
   if (damaged) {
     return absl::DataLossError(absl::StrFormat(
         "%s: log record at offset %d is corrupt (%s) but the records after it are intact: "
