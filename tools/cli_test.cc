@@ -681,6 +681,15 @@ TEST_F(CliTest, TortureRunsSeedsInWorkersAndWritesJsonAndJunit) {
   EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/failures")) << "no failure, no repro";
 }
 
+TEST_F(CliTest, TortureCheckDeterminismRunsEachSeedTwice) {
+  Result result = Run({"torture", kSmoke, "--seeds", "10", "--jobs", "2", "--check-determinism",
+                       "--out", dir_.path() + "/failures"});
+  EXPECT_EQ(result.exit_code, kExitOk) << result.out << result.err;
+  EXPECT_THAT(result.out,
+              AllOf(HasSubstr("total: 10 seeds, 0 failures"),
+                    HasSubstr("determinism: every seed ran twice with the same trace hash\n")));
+}
+
 TEST_F(CliTest, TortureRecordsAWorkerCrashAndGoesOn) {
   const std::string out_dir = dir_.path() + "/failures";
   const std::string json = dir_.path() + "/summary.json";

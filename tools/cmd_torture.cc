@@ -23,7 +23,7 @@ constexpr CommandHelp kHelp = {
     "torture",
     "  northstar torture <scenario.toml|dir>... (--seeds N | --time-budget DURATION)\n"
     "                    [--jobs J] [--shard I/N] [--first-seed HEX] [--out DIR]\n"
-    "                    [--junit FILE] [--json FILE]\n",
+    "                    [--junit FILE] [--json FILE] [--check-determinism]\n",
     "Runs many seeds of each scenario (a directory stands for its *.toml files) in worker\n"
     "processes, --jobs at a time. Seed k of a scenario is first seed + k (--first-seed, else the\n"
     "scenario's own seed), for k = 0..N-1 with --seeds N, or k = 0, 1, ... until the time budget\n"
@@ -35,6 +35,9 @@ constexpr CommandHelp kHelp = {
     "(a signal, a failed assertion) is a worker-crash failure of the seed it was running; the\n"
     "run goes on with a new worker. Progress goes to stderr (a live line on a terminal, a line\n"
     "every 10 s otherwise); the summary table to stdout.\n\n"
+    "--check-determinism runs each seed twice in its worker; if the two runs differ in trace hash\n"
+    "or verdict, the seed fails with a 'nondeterminism: run 1 trace ... run 2 trace ...' message\n"
+    "(a correctness failure, listed under 'nondeterminism' unless the first run failed).\n\n"
     "Exit codes: 0 every seed passed; 1 a correctness failure; 2 bad usage or a bad scenario;\n"
     "3 a liveness failure; 4 a worker crashed (the most severe one found wins: 4, 3, 1).\n"};
 
@@ -50,6 +53,7 @@ struct Flags {
   std::string json_path;
   std::string plant_bug = "none";
   std::string crash_worker_on_seed;
+  bool check_determinism = false;
 };
 
 // "90s", "10m", "1h30m", "2h"; a bare number is seconds. nullopt if malformed or zero.
@@ -95,7 +99,9 @@ std::optional<int> Parse(const Args& argv, Flags& flags) {
       "first-seed", po::value(&flags.first_seed), "seed 0 (hex; default: each scenario's seed)")(
       "out", po::value(&flags.out_dir)->default_value(flags.out_dir), "where repro files go")(
       "junit", po::value(&flags.junit_path), "write a JUnit XML report to this file")(
-      "json", po::value(&flags.json_path), "write a JSON summary to this file");
+      "json", po::value(&flags.json_path), "write a JSON summary to this file")(
+      "check-determinism", po::bool_switch(&flags.check_determinism),
+      "run each seed twice; a different trace hash or verdict is a failure");
   po::options_description hidden;
   hidden.add_options()("inputs", po::value(&flags.inputs))(
       "plant-bug", po::value(&flags.plant_bug))("crash-worker-on-seed",
@@ -193,6 +199,7 @@ int RunTorture(const Args& argv) {
   const auto start = std::chrono::steady_clock::now();
   if (!flags.time_budget.empty()) options.deadline = start + *ParseDuration(flags.time_budget);
   options.bug = *PlantedBugFromName(flags.plant_bug);
+  options.check_determinism = flags.check_determinism;
   if (!flags.crash_worker_on_seed.empty()) {
     options.crash_on_seed = ParseSeed(flags.crash_worker_on_seed);
   }
@@ -201,7 +208,7 @@ int RunTorture(const Args& argv) {
   Progress progress(plan.item_count(), options.deadline);
   const auto on_outcome = [&](const SeedOutcome& outcome) {
     const sim::Scenario& scenario = scenarios[outcome.item.scenario_index];
-    const bool passed = outcome.verdict == scenario.expect;
+    const bool passed = outcome.verdict == scenario.expect && !outcome.nondeterministic;
     std::string repro_path;
     if (!passed && outcome.verdict != sim::Verdict::kPass) {
       ReproInfo info{scenario, outcome.verdict, outcome.message, outcome.trace_hash, options.bug};
@@ -226,6 +233,17 @@ int RunTorture(const Args& argv) {
   std::cout << absl::StrFormat("torture: shard %s, %d jobs, %s\n", flags.shard, flags.jobs,
                                BuildDescription());
   report.print_summary(std::cout);
+  if (flags.check_determinism) {
+    const auto nondeterministic =
+        std::count_if(report.failures().begin(), report.failures().end(),
+                      [](const TortureReport::Failure& f) { return f.outcome.nondeterministic; });
+    if (nondeterministic == 0) {
+      std::cout << "determinism: every seed ran twice with the same trace hash\n";
+    } else {
+      std::cout << absl::StrFormat("determinism: %d seeds differed between two runs\n",
+                                   nondeterministic);
+    }
+  }
   absl::Status written =
       WriteReportFile(flags.json_path, [&](std::ostream& out) { report.write_json(out); });
   if (written.ok()) {

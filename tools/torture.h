@@ -58,7 +58,15 @@ struct SeedOutcome {
   std::optional<uint64_t> trace_hash;  // nullopt when the worker crashed.
   sim::RunStats stats;
   double elapsed_ms = 0;
+  // --check-determinism: two runs of the seed differed in trace hash or verdict. `verdict` is the
+  // first run's; the message says what each run gave. Always a failure (a correctness one when
+  // the first run passed, reported under the label "nondeterminism").
+  bool nondeterministic = false;
 };
+
+// The label of an outcome in the report: "nondeterminism" for a nondeterministic seed whose first
+// run passed, else the verdict's name.
+[[nodiscard]] std::string OutcomeLabel(const SeedOutcome& outcome);
 
 struct WorkerOptions {
   uint32_t jobs = 1;  // Worker processes at a time, 1..kJobsMax.
@@ -66,6 +74,7 @@ struct WorkerOptions {
   std::optional<std::chrono::steady_clock::time_point> deadline;
   PlantedBug bug = PlantedBug::kNone;
   std::optional<uint64_t> crash_on_seed;  // kAbort is planted on this seed only.
+  bool check_determinism = false;         // Run each seed twice; see SeedOutcome::nondeterministic.
 };
 
 inline constexpr uint32_t kJobsMax = 256;

@@ -81,7 +81,19 @@ std::string Duration(double seconds) {
   return absl::StrFormat("%d:%02d:%02d", total / 3600, total / 60 % 60, total % 60);
 }
 
+// The failure line of the summary: the message alone for a nondeterministic seed whose first run
+// passed (it starts with "nondeterminism: ").
+std::string SummaryLine(const SeedOutcome& outcome) {
+  if (OutcomeLabel(outcome) != sim::VerdictName(outcome.verdict)) return OneLine(outcome.message);
+  return FailureLine(outcome.verdict, outcome.message);
+}
+
 }  // namespace
+
+std::string OutcomeLabel(const SeedOutcome& outcome) {
+  if (outcome.nondeterministic && outcome.verdict == sim::Verdict::kPass) return "nondeterminism";
+  return sim::VerdictName(outcome.verdict);
+}
 
 TortureReport::TortureReport(const std::vector<sim::Scenario>& scenarios,
                              const std::vector<std::string>& paths) {
@@ -100,8 +112,9 @@ void TortureReport::add(const SeedOutcome& outcome, bool passed, std::string rep
     totals.passes++;
     return;
   }
-  totals.failures_by_verdict[sim::VerdictName(outcome.verdict)]++;
-  // A pass where a failure was expected counts as a correctness failure.
+  totals.failures_by_verdict[OutcomeLabel(outcome)]++;
+  // A pass where a failure was expected, or a nondeterministic seed whose first run passed, counts
+  // as a correctness failure.
   const int code = outcome.verdict == sim::Verdict::kLiveness      ? kExitLiveness
                    : outcome.verdict == sim::Verdict::kWorkerCrash ? kExitWorkerCrashed
                                                                    : kExitCheckFailed;
@@ -142,7 +155,7 @@ void TortureReport::print_summary(std::ostream& out) const {
     out << absl::StrFormat("  %s seed %s: %s\n",
                            scenarios_[failure.outcome.item.scenario_index].name,
                            FormatSeed(failure.outcome.item.seed),
-                           FailureLine(failure.outcome.verdict, failure.outcome.message));
+                           SummaryLine(failure.outcome));
     if (!failure.repro_path.empty()) {
       out << absl::StrFormat("    reproduce: northstar replay %s\n", failure.repro_path);
     }
@@ -181,7 +194,7 @@ void TortureReport::write_json(std::ostream& out) const {
                "\"repro\": %s, \"trace_hash\": %s}",
                JsonString(scenarios_[outcome.item.scenario_index].name),
                JsonString(FormatSeed(outcome.item.seed)),
-               JsonString(sim::VerdictName(outcome.verdict)), JsonString(outcome.message),
+               JsonString(OutcomeLabel(outcome)), JsonString(outcome.message),
                failures_[index].repro_path.empty() ? "null"
                                                    : JsonString(failures_[index].repro_path),
                outcome.trace_hash ? JsonString(FormatTraceHash(*outcome.trace_hash)) : "null");
@@ -204,7 +217,7 @@ void TortureReport::write_junit(std::ostream& out) const {
     for (const Failure& failure : failures_) {
       const SeedOutcome& outcome = failure.outcome;
       if (outcome.item.scenario_index != index) continue;
-      const std::string verdict = sim::VerdictName(outcome.verdict);
+      const std::string verdict = OutcomeLabel(outcome);
       out << absl::StrFormat(
           "    <testcase classname=\"%s\" name=\"seed %s\" time=\"%.3f\">\n"
           "      <failure type=\"%s\" message=\"%s\">%s: %s\nreproduce: northstar replay "

@@ -62,28 +62,34 @@ void WriteAll(int fd, const std::string& text) {
 
 std::string FormatDone(uint64_t index, const SeedOutcome& outcome) {
   const sim::RunStats& s = outcome.stats;
-  return absl::StrFormat("done %d %d %d %d %d %d %d %d %d %d %d %d %.3f %s\n", index,
+  return absl::StrFormat("done %d %d %d %d %d %d %d %d %d %d %d %d %.3f %d %s\n", index,
                          static_cast<int>(outcome.verdict), outcome.trace_hash.value_or(0),
                          s.transactions, s.commits, s.aborts, s.reads, s.crashes, s.recoveries,
-                         s.faults, s.steps, s.ios, outcome.elapsed_ms, OneLine(outcome.message));
+                         s.faults, s.steps, s.ios, outcome.elapsed_ms,
+                         outcome.nondeterministic ? 1 : 0, OneLine(outcome.message));
 }
 
 // Parses a "done" line (without "done "); false if malformed.
 bool ParseDone(const std::string& line, uint64_t& index, SeedOutcome& outcome) {
   std::istringstream in(line);
   int verdict = 0;
+  int nondeterministic = 0;
   uint64_t hash = 0;
   sim::RunStats& s = outcome.stats;
   in >> index >> verdict >> hash >> s.transactions >> s.commits >> s.aborts >> s.reads >>
-      s.crashes >> s.recoveries >> s.faults >> s.steps >> s.ios >> outcome.elapsed_ms;
+      s.crashes >> s.recoveries >> s.faults >> s.steps >> s.ios >> outcome.elapsed_ms >>
+      nondeterministic;
   if (!in || verdict < 0 || verdict > static_cast<int>(sim::Verdict::kWorkerCrash)) return false;
   outcome.verdict = static_cast<sim::Verdict>(verdict);
+  outcome.nondeterministic = nondeterministic != 0;
   outcome.trace_hash = hash;
   std::getline(in >> std::ws, outcome.message);
   return true;
 }
 
-SeedOutcome RunItem(const sim::Scenario& base, TortureItem item, PlantedBug bug) {
+// One seed; with check_determinism, twice (elapsed_ms covers both runs).
+SeedOutcome RunItem(const sim::Scenario& base, TortureItem item, PlantedBug bug,
+                    bool check_determinism) {
   sim::Scenario scenario = base;
   scenario.seed = item.seed;
   const auto start = Clock::now();
@@ -95,6 +101,17 @@ SeedOutcome RunItem(const sim::Scenario& base, TortureItem item, PlantedBug bug)
   outcome.message = result->message;
   outcome.trace_hash = result->trace_hash;
   outcome.stats = result->stats;
+  if (check_determinism) {
+    absl::StatusOr<sim::RunResult> second = RunSeed(scenario, bug);
+    NS_ASSERT_MSG(second.ok(), second.status().ToString());
+    if (second->trace_hash != result->trace_hash || second->verdict != result->verdict) {
+      outcome.nondeterministic = true;
+      outcome.message = absl::StrFormat(
+          "nondeterminism: run 1 trace %s (%s), run 2 trace %s (%s)",
+          FormatTraceHash(result->trace_hash), sim::VerdictName(result->verdict),
+          FormatTraceHash(second->trace_hash), sim::VerdictName(second->verdict));
+    }
+  }
   outcome.elapsed_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   return outcome;
 }
@@ -106,7 +123,8 @@ SeedOutcome RunItem(const sim::Scenario& base, TortureItem item, PlantedBug bug)
     const TortureItem item = plan.item(index);
     WriteAll(result_fd, absl::StrFormat("start %d\n", index));
     const PlantedBug bug = options.crash_on_seed == item.seed ? PlantedBug::kAbort : options.bug;
-    WriteAll(result_fd, FormatDone(index, RunItem(scenarios[item.scenario_index], item, bug)));
+    WriteAll(result_fd, FormatDone(index, RunItem(scenarios[item.scenario_index], item, bug,
+                                                  options.check_determinism)));
   }
   ::_exit(0);
 }
