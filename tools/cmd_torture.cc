@@ -21,19 +21,21 @@ namespace {
 
 constexpr CommandHelp kHelp = {
     "torture",
-    "  northstar torture <scenario.toml|dir>... (--seeds N | --time-budget DURATION)\n"
+    "  northstar torture <scenario.toml|dir>... (--seeds N | --time-budget DURATION)...\n"
     "                    [--jobs J] [--shard I/N] [--first-seed HEX] [--out DIR]\n"
-    "                    [--junit FILE] [--json FILE] [--check-determinism]\n",
+    "                    [--junit FILE] [--json FILE] [--check-determinism]\n"
+    "                    [--max-failures N]\n",
     "Runs many seeds of each scenario (a directory stands for its *.toml files) in worker\n"
     "processes, --jobs at a time. Seed k of a scenario is first seed + k (--first-seed, else the\n"
     "scenario's own seed), for k = 0..N-1 with --seeds N, or k = 0, 1, ... until the time budget\n"
-    "(e.g. 30s, 10m, 1h30m) is spent. --shard I/N (0 <= I < N) keeps the k with k % N == I,\n"
+    "(e.g. 30s, 10m, 1h30m) is spent (with both, whichever ends first). --shard I/N (0 <= I < N) keeps the k with k % N == I,\n"
     "so N machines running shards 0/N..N-1/N with the same flags cover the seeds of one unsharded\n"
     "run, and never the same seed twice.\n\n"
     "A seed passes when its verdict is the scenario's `expect`. A failure is listed with its\n"
     "message, and a repro file is written into --out (see 'northstar replay'). A worker that dies\n"
     "(a signal, a failed assertion) is a worker-crash failure of the seed it was running; the\n"
-    "run goes on with a new worker. Progress goes to stderr (a live line on a terminal, a line\n"
+    "run goes on with a new worker. --max-failures N ends the run at the Nth failure (the seeds\n"
+    "then in flight are dropped): how many seeds and seconds it takes to find a bug. Progress goes to stderr (a live line on a terminal, a line\n"
     "every 10 s otherwise); the summary table to stdout.\n\n"
     "--check-determinism runs each seed twice in its worker; if the two runs differ in trace hash\n"
     "or verdict, the seed fails with a 'nondeterminism: run 1 trace ... run 2 trace ...' message\n"
@@ -54,6 +56,7 @@ struct Flags {
   std::string plant_bug = "none";
   std::string crash_worker_on_seed;
   bool check_determinism = false;
+  uint64_t max_failures = 0;  // 0: no limit.
 };
 
 // "90s", "10m", "1h30m", "2h"; a bare number is seconds. nullopt if malformed or zero.
@@ -101,7 +104,8 @@ std::optional<int> Parse(const Args& argv, Flags& flags) {
       "junit", po::value(&flags.junit_path), "write a JUnit XML report to this file")(
       "json", po::value(&flags.json_path), "write a JSON summary to this file")(
       "check-determinism", po::bool_switch(&flags.check_determinism),
-      "run each seed twice; a different trace hash or verdict is a failure");
+      "run each seed twice; a different trace hash or verdict is a failure")(
+      "max-failures", po::value(&flags.max_failures), "stop at the Nth failure");
   po::options_description hidden;
   hidden.add_options()("inputs", po::value(&flags.inputs))(
       "plant-bug", po::value(&flags.plant_bug))("crash-worker-on-seed",
@@ -115,8 +119,8 @@ std::optional<int> Parse(const Args& argv, Flags& flags) {
   if (flags.inputs.empty()) return UsageError(kHelp.name, "missing <scenario.toml|dir>");
   const bool has_seeds = values.count("seeds") != 0;
   const bool has_budget = values.count("time-budget") != 0;
-  if (has_seeds == has_budget) {
-    return UsageError(kHelp.name, "give exactly one of --seeds and --time-budget");
+  if (!has_seeds && !has_budget) {
+    return UsageError(kHelp.name, "give --seeds or --time-budget (or both)");
   }
   if (has_seeds && flags.seeds == 0) return UsageError(kHelp.name, "--seeds must be at least 1");
   if (has_budget && !ParseDuration(flags.time_budget)) {
@@ -193,7 +197,7 @@ int RunTorture(const Args& argv) {
   const auto [shard_index, shard_count] = *ParseShard(flags.shard);
   const SeedPlan plan(
       first_seeds, shard_index, shard_count,
-      flags.time_budget.empty() ? std::optional<uint64_t>(flags.seeds) : std::nullopt);
+      flags.seeds != 0 ? std::optional<uint64_t>(flags.seeds) : std::nullopt);
   WorkerOptions options;
   options.jobs = flags.jobs;
   const auto start = std::chrono::steady_clock::now();
@@ -224,6 +228,9 @@ int RunTorture(const Args& argv) {
     report.add(outcome, passed, std::move(repro_path));
     progress.update(report.seeds(), report.failures().size());
   };
+  if (flags.max_failures > 0) {
+    options.stop = [&] { return report.failures().size() >= flags.max_failures; };
+  }
   RunWorkers(scenarios, plan, options, on_outcome,
              [&] { progress.update(report.seeds(), report.failures().size()); });
   progress.update(report.seeds(), report.failures().size(), /*force=*/true);

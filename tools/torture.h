@@ -75,6 +75,9 @@ struct WorkerOptions {
   PlantedBug bug = PlantedBug::kNone;
   std::optional<uint64_t> crash_on_seed;  // kAbort is planted on this seed only.
   bool check_determinism = false;         // Run each seed twice; see SeedOutcome::nondeterministic.
+  // Asked in the parent after each batch of outcomes: true kills the workers (their seeds in
+  // flight are dropped, not reported) and ends the run. E.g. --max-failures.
+  std::function<bool()> stop;
 };
 
 inline constexpr uint32_t kJobsMax = 256;

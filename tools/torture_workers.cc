@@ -7,6 +7,7 @@
 // status and the child's stderr are its message), and the rest of the batch is handed out again.
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -251,6 +252,21 @@ void PollOnce(std::vector<Worker>& workers, const SeedPlan& plan,
   }
 }
 
+// Kills every worker and waits for it: the seeds they were running are dropped.
+void StopAll(std::vector<Worker>& workers) {
+  for (Worker& worker : workers) {
+    ::kill(worker.pid, SIGKILL);
+    for (int* fd : {&worker.result_fd, &worker.stderr_fd}) {
+      if (*fd >= 0) ::close(*fd);
+      *fd = -1;
+    }
+    int status = 0;
+    while (::waitpid(worker.pid, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+  workers.clear();
+}
+
 }  // namespace
 
 SeedPlan::SeedPlan(std::vector<uint64_t> first_seeds, uint32_t shard_index, uint32_t shard_count,
@@ -314,6 +330,10 @@ void RunWorkers(const std::vector<sim::Scenario>& scenarios, const SeedPlan& pla
     }
     if (workers.empty()) break;
     PollOnce(workers, plan, on_outcome);
+    if (options.stop && options.stop()) {
+      StopAll(workers);
+      return;
+    }
     for (size_t index = 0; index < workers.size();) {
       Worker& worker = workers[index];
       if (worker.result_fd >= 0 || worker.stderr_fd >= 0) {
