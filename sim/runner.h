@@ -31,6 +31,9 @@ struct RunStats {
   uint64_t faults = 0;  // Faults the disk injected (sim_disk counters).
   uint64_t steps = 0;   // Scheduler steps.
   uint64_t ios = 0;     // Disk I/O calls.
+  // Operations the fibers issued to the engine: a writer's put, delete or get, and a reader's
+  // get, scan or as-of read (one per read transaction). What the shrinker minimises.
+  uint64_t ops = 0;
 };
 
 struct RunResult {

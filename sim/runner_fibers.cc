@@ -15,6 +15,7 @@ void Run::writer(uint32_t index) {
     std::map<std::string, std::optional<std::string>> pending;
     const uint32_t op_count = generator.ops_in_transaction();
     for (uint32_t op = 0; op < op_count; op++) {
+      result_.stats.ops++;
       if (!write_op(**txn, generator, ops, pending)) return;
     }
     transactions_left_[index]--;
@@ -93,6 +94,7 @@ void Run::reader(uint32_t index) {
     reads_left_[index]--;
     absl::StatusOr<std::unique_ptr<engine::ReadTxn>> read = db_->begin_read();
     if (!read.ok()) return on_engine_error(read.status(), "begin_read");
+    result_.stats.ops++;
     if (!read_op(**read, generator)) return;
     result_.stats.reads++;
   }

@@ -792,5 +792,116 @@ TEST_F(CliTest, RunTortureReplayBadUsageAndMissingFiles) {
   }
 }
 
+// shrink: a planted-bug repro of scenarios/smoke.toml shrinks to a few operations, and the shrunk
+// file replays (and runs, with the same planted bug) to the same failure.
+TEST_F(CliTest, ShrinkMakesAPlantedBugReproSmallAndItStillReproduces) {
+  const std::string out_dir = dir_.path() + "/failures";
+  Result run =
+      Run({"run", kSmoke, "--seed", "0x2", "--plant-bug", "ack-without-sync", "--out", out_dir});
+  ASSERT_EQ(run.exit_code, kExitCheckFailed) << run.out << run.err;
+  const std::string repro = ReproPathOf(run.out);
+  ASSERT_FALSE(repro.empty()) << run.out;
+
+  Result shrink = Run({"shrink", repro});
+  EXPECT_EQ(shrink.exit_code, kExitOk) << shrink.out << shrink.err;
+  EXPECT_THAT(shrink.out, StartsWith("shrunk durability: smoke seed 0x2 in "));
+  std::smatch ops;
+  ASSERT_TRUE(std::regex_search(shrink.out, ops, std::regex("\\n  ops +([0-9,]+) -> ([0-9,]+) ")))
+      << shrink.out;
+  const auto number = [](std::string text) {
+    std::erase(text, ',');
+    return std::stoull(text);
+  };
+  EXPECT_LT(number(ops[2]) * 10, number(ops[1])) << shrink.out;
+  EXPECT_THAT(shrink.out, AllOf(HasSubstr("\n  fibers        3 -> "), HasSubstr("\n  crashes "),
+                                HasSubstr("\n  faults "), HasSubstr("\n  key space "),
+                                HasSubstr("\n  steps ")));
+  EXPECT_THAT(shrink.err, HasSubstr("shrink: workload.transactions 200 -> "));
+  const std::string shrunk = out_dir + "/smoke-0x2-durability.shrunk.toml";
+  EXPECT_THAT(shrink.out, HasSubstr("\nreproduce: northstar replay " + shrunk + "\n"));
+  const std::string text = ReadWholeFile(shrunk);
+  EXPECT_THAT(text, AllOf(StartsWith("# northstar repro: durability: "),
+                          HasSubstr("\n# trace hash: 0x"), HasSubstr("\n# build: northstar "),
+                          HasSubstr("\n# planted bug: ack-without-sync\n"),
+                          HasSubstr("\n# shrunk from " + repro + ": ops "),
+                          HasSubstr("\nseed = \"0x2\"\nexpect = \"durability\"\n")));
+  EXPECT_EQ(Run({"scenario", "check", shrunk}).exit_code, kExitOk);
+
+  Result replay = Run({"replay", shrunk});
+  EXPECT_EQ(replay.exit_code, kExitOk) << replay.out << replay.err;
+  EXPECT_THAT(replay.out, AllOf(StartsWith("durability: smoke seed 0x2 "),
+                                HasSubstr("expected durability: reproduces\n"),
+                                HasSubstr("same build: trace hash matches\n")));
+  Result run_shrunk = Run({"run", shrunk, "--plant-bug", "ack-without-sync", "--out", out_dir});
+  EXPECT_EQ(run_shrunk.exit_code, kExitOk) << run_shrunk.out << run_shrunk.err;
+  EXPECT_THAT(run_shrunk.out, StartsWith("durability (as expected): smoke seed 0x2 "));
+
+  // --out names the file; shrinking a shrunk file finds nothing more to take away.
+  const std::string again = dir_.path() + "/again.toml";
+  Result twice = Run({"shrink", shrunk, "--out", again, "--time-budget", "1m"});
+  EXPECT_EQ(twice.exit_code, kExitOk) << twice.out << twice.err;
+  EXPECT_THAT(ReadWholeFile(again), HasSubstr("\n# shrunk from " + shrunk + ": ops "));
+}
+
+TEST_F(CliTest, ShrinkRunsAWorkerCrashInAChildProcess) {
+  std::string smoke = ReadWholeFile(kSmoke);
+  smoke.replace(smoke.find("expect = \"pass\""), 15, "expect = \"worker-crash\"");
+  const std::string path = WriteScenario(dir_, "crash.toml", "# planted bug: abort\n" + smoke);
+  Result shrink = Run({"shrink", path});
+  EXPECT_EQ(shrink.exit_code, kExitOk) << shrink.out << shrink.err;
+  EXPECT_THAT(shrink.out, AllOf(StartsWith("shrunk worker-crash: smoke seed 0x1 in "),
+                                HasSubstr("\n  fibers        3 -> 1\n"),
+                                HasSubstr("it reproduces worker-crash")));
+  const std::string shrunk = dir_.path() + "/crash.shrunk.toml";
+  EXPECT_THAT(ReadWholeFile(shrunk), AllOf(HasSubstr("# trace hash: none (the worker crashed)\n"),
+                                           HasSubstr("# planted bug: abort\n")));
+  Result replay = Run({"replay", shrunk});
+  EXPECT_EQ(replay.exit_code, kExitOk) << replay.out << replay.err;
+  EXPECT_THAT(replay.out, HasSubstr("expected worker-crash: reproduces\n"));
+}
+
+TEST_F(CliTest, ShrinkOfAScenarioThatDoesNotFailExitsOne) {
+  const std::string out = dir_.path() + "/out.toml";
+  Result pass = Run({"shrink", kSmoke, "--out", out});
+  EXPECT_EQ(pass.exit_code, kExitCheckFailed) << pass.out << pass.err;
+  EXPECT_EQ(pass.out, "pass: smoke seed 0x1: the scenario does not fail; nothing to shrink\n");
+  EXPECT_FALSE(std::filesystem::exists(out));
+  // A repro whose failure is fixed (here: no planted bug any more) does not reproduce.
+  std::string smoke = ReadWholeFile(kSmoke);
+  smoke.replace(smoke.find("expect = \"pass\""), 15, "expect = \"durability\"");
+  const std::string fixed = WriteScenario(dir_, "fixed.toml", smoke);
+  Result shrink = Run({"shrink", fixed, "--out", out});
+  EXPECT_EQ(shrink.exit_code, kExitCheckFailed) << shrink.out << shrink.err;
+  EXPECT_THAT(shrink.out, HasSubstr("the scenario does not fail"));
+  EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+TEST_F(CliTest, ShrinkBadUsageAndBadFilesExitTwo) {
+  const std::string missing = dir_.path() + "/missing.toml";
+  const std::string bad =
+      WriteScenario(dir_, "bad.toml", "name = \"x\"\n[workload]\nreaders = 65\n");
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"shrink"},
+           {"shrink", missing},
+           {"shrink", bad},
+           {"shrink", kSmoke, "--bogus"},
+           {"shrink", kSmoke, kSmoke},
+           {"shrink", kSmoke, "--time-budget", "10x"},
+           {"shrink", kSmoke, "--time-budget", "0s"},
+           {"shrink", kSmoke, "--plant-bug", "nope"},
+       }) {
+    Result result = Run(args);
+    EXPECT_EQ(result.exit_code, kExitBadInput) << args.back() << ": " << result.err;
+    EXPECT_THAT(result.err, StartsWith("northstar shrink: ")) << args.back();
+  }
+  EXPECT_THAT(Run({"shrink", missing}).err, HasSubstr(missing));
+  EXPECT_THAT(Run({"shrink", bad}).err, HasSubstr(bad + ":3:11: workload.readers"));
+  Result help = Run({"shrink", "--help"});
+  EXPECT_EQ(help.exit_code, kExitOk);
+  EXPECT_THAT(help.out, AllOf(HasSubstr("usage:\n  northstar shrink <repro.toml>"),
+                              HasSubstr("--time-budget"), HasSubstr("Exit codes: 0 shrunk")));
+  EXPECT_THAT(Run({"--help"}).out, HasSubstr("\n  shrink "));
+}
+
 }  // namespace
 }  // namespace northstar::tools

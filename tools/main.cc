@@ -17,7 +17,7 @@ struct Command {
   int (*run)(const Args& args);
 };
 
-constexpr std::array<Command, 8> kCommands = {{
+constexpr std::array<Command, 9> kCommands = {{
     {"kv", "put, get, delete and scan keys of a database file", RunKv},
     {"validate", "check a database file: structure, checksums, page accounting", RunValidate},
     {"dump", "print the meta pages and the tree of a database file, or one page", RunDump},
@@ -29,6 +29,8 @@ constexpr std::array<Command, 8> kCommands = {{
     {"torture", "run many seeds of scenarios in worker processes; summary, JUnit, JSON",
      RunTorture},
     {"replay", "run a repro file again: does the failure reproduce, same trace hash?", RunReplay},
+    {"shrink", "make a failing repro file as small as it can while it still fails the same way",
+     RunShrink},
 }};
 
 void PrintUsage(std::ostream& out) {

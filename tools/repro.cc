@@ -111,9 +111,10 @@ int ExitCodeForVerdict(sim::Verdict verdict, sim::Verdict expect) {
 
 std::string FormatStats(const sim::RunStats& stats, double elapsed_ms) {
   return absl::StrFormat(
-      "commits %d, reads %d, crashes %d, recoveries %d, faults %d, steps %d, ios %d, %.0f ms",
-      stats.commits, stats.reads, stats.crashes, stats.recoveries, stats.faults, stats.steps,
-      stats.ios, elapsed_ms);
+      "ops %d, commits %d, reads %d, crashes %d, recoveries %d, faults %d, steps %d, ios %d, "
+      "%.0f ms",
+      stats.ops, stats.commits, stats.reads, stats.crashes, stats.recoveries, stats.faults,
+      stats.steps, stats.ios, elapsed_ms);
 }
 
 std::string OneLine(std::string_view message) {

@@ -8,6 +8,7 @@
 //   # trace hash: 0x5f3a9c0e12d4b7a1          ("none (the worker crashed)" when there is none)
 //   # build: northstar 0.1.0 git efd71eb gcc 12.2.0 RelWithDebInfo
 //   # planted bug: ack-without-sync           (only when a bug was planted)
+//   # shrunk from <file>: ops 1,024 -> 1 (30 runs)   (only in files `northstar shrink` writes)
 //   # reproduce: northstar replay <this file>
 //
 // Its name is <scenario>-<seed hex>-<verdict>.toml. `northstar replay` reads it back with
@@ -52,7 +53,8 @@ enum class PlantedBug { kNone, kAckWithoutSync, kAbort };
 // failure was expected).
 [[nodiscard]] int ExitCodeForVerdict(sim::Verdict verdict, sim::Verdict expect);
 
-// "commits 183, reads 400, crashes 2, recoveries 3, faults 12, steps 40211, ios 2210, 41 ms".
+// "ops 2113, commits 183, reads 400, crashes 2, recoveries 3, faults 12, steps 40211,
+// ios 2210, 41 ms".
 [[nodiscard]] std::string FormatStats(const sim::RunStats& stats, double elapsed_ms);
 
 // `message` on one line: a newline becomes "; ", runs of spaces and other control characters
