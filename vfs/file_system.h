@@ -1,9 +1,9 @@
 // The file-system interface the engine runs on (the VFS), in the spirit of leveldb::Env and
 // sqlite3_vfs.
 //
-// Backends: posix (production, benchmarks), sim_disk (the simulated faulty disk), and wrappers
-// such as counting. Paths are '/'-separated strings; a file's directory is everything before the
-// last '/'.
+// Backends: posix (production, benchmarks), uring (the posix backend with its data path on
+// io_uring), sim_disk (the simulated faulty disk), and wrappers such as counting. Paths are
+// '/'-separated strings; a file's directory is everything before the last '/'.
 //
 // Durability semantics every backend honours, and the engine relies on no more than these:
 // - A write is volatile until File::sync() returns OK for that file. After a crash, each
@@ -21,9 +21,9 @@
 // directory). sim_disk has no directory objects: a directory exists while it holds a file, and
 // list() of any other directory is empty; posix gives NotFound for a missing one.
 //
-// Thread safety: every backend (posix, sim_disk, counting) may be used from several threads at
-// once. A File may be used from several threads at once for pread/pwrite at disjoint ranges;
-// close() must not race other calls on the same handle.
+// Thread safety: every backend (posix, uring, sim_disk, counting) may be used from several
+// threads at once. A File may be used from several threads at once for pread/pwrite at disjoint
+// ranges; close() must not race other calls on the same handle.
 #pragma once
 
 #include <cstddef>

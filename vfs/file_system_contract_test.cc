@@ -25,6 +25,7 @@
 #include "vfs/file_system.h"
 #include "vfs/posix.h"
 #include "vfs/sim_disk.h"
+#include "vfs/uring.h"
 
 namespace northstar::vfs {
 namespace {
@@ -41,6 +42,8 @@ struct FreshFileSystem {
   std::unique_ptr<FileSystem> fs;
   // An existing, empty directory to put the test's files in.
   std::string root;
+  // Set, with fs null, when the backend cannot run on this machine: why the tests are skipped.
+  std::string skip_reason;
 };
 
 struct Backend {
@@ -73,6 +76,13 @@ FreshFileSystem MakeSimDisk512() {
   return {nullptr, std::make_unique<SimDisk>(SimDiskOptions{.sector_size_bytes = 512}, 7), "/db"};
 }
 
+FreshFileSystem MakeUring(UringOptions options) {
+  absl::StatusOr<std::unique_ptr<UringFileSystem>> uring = UringFileSystem::Create(options);
+  if (!uring.ok()) return {.skip_reason = uring.status().ToString()};
+  auto dir = std::make_shared<ScopedTempDir>("northstar_vfs_contract");
+  return {dir, *std::move(uring), dir->path()};
+}
+
 // The backends the contract runs against. Every test below must pass unchanged on each one.
 std::vector<Backend> ContractBackends() {
   return {
@@ -80,6 +90,10 @@ std::vector<Backend> ContractBackends() {
       {"counting_over_posix", MakeCountingOverPosix},
       {"sim_disk", MakeSimDisk},
       {"sim_disk_512", MakeSimDisk512},
+      {"uring", [] { return MakeUring({}); }},
+      // Every call longer than 4 KiB takes several requests, and the 1 MiB test many batches.
+      {"uring_small_requests",
+       [] { return MakeUring({.queue_depth = 4, .request_size_max_bytes = 4096}); }},
   };
 }
 
@@ -100,6 +114,7 @@ class FileSystemContractTest : public testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
     fresh_ = GetParam().make();
+    if (!fresh_.skip_reason.empty()) GTEST_SKIP() << fresh_.skip_reason;
     ASSERT_NE(fresh_.fs, nullptr);
   }
 

@@ -58,98 +58,6 @@ absl::StatusCode StatusCodeForErrno(int error_number) {
   }
 }
 
-class PosixFile final : public File {
- public:
-  PosixFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) { NS_ASSERT(fd_ >= 0); }
-  ~PosixFile() override {
-    // Errors cannot be reported from here; callers who care call close() first.
-    if (fd_ >= 0) (void)::close(fd_);
-  }
-
-  absl::StatusOr<size_t> pread(uint64_t offset_bytes, std::span<uint8_t> out) override {
-    NS_RETURN_IF_ERROR(check_open("pread"));
-    NS_RETURN_IF_ERROR(CheckRange("pread", path_, offset_bytes, out.size()));
-    size_t read_bytes = 0;
-    // Every pass reads at least one byte or stops, so the loop ends within out.size() passes.
-    while (read_bytes < out.size()) {
-      const ssize_t result = RetryOnInterrupt([&] {
-        return ::pread(fd_, out.data() + read_bytes, out.size() - read_bytes,
-                       static_cast<off_t>(offset_bytes + read_bytes));
-      });
-      if (result < 0) return PosixError("pread", path_, errno);
-      if (result == 0) break;  // End of file.
-      NS_ASSERT(static_cast<size_t>(result) <= out.size() - read_bytes);
-      read_bytes += static_cast<size_t>(result);
-    }
-    return read_bytes;
-  }
-
-  absl::Status pwrite(uint64_t offset_bytes, std::span<const uint8_t> data) override {
-    NS_RETURN_IF_ERROR(check_open("pwrite"));
-    NS_RETURN_IF_ERROR(CheckRange("pwrite", path_, offset_bytes, data.size()));
-    size_t written_bytes = 0;
-    // Every pass writes at least one byte or returns, so the loop ends within data.size() passes.
-    while (written_bytes < data.size()) {
-      const ssize_t result = RetryOnInterrupt([&] {
-        return ::pwrite(fd_, data.data() + written_bytes, data.size() - written_bytes,
-                        static_cast<off_t>(offset_bytes + written_bytes));
-      });
-      if (result < 0) return PosixError("pwrite", path_, errno);
-      // A regular file never accepts zero bytes of a non-empty write; do not spin on it.
-      if (result == 0) return PosixError("pwrite", path_, EIO);
-      NS_ASSERT(static_cast<size_t>(result) <= data.size() - written_bytes);
-      written_bytes += static_cast<size_t>(result);
-    }
-    return absl::OkStatus();
-  }
-
-  absl::StatusOr<uint64_t> size() override {
-    NS_RETURN_IF_ERROR(check_open("size"));
-    struct stat info {};
-    if (::fstat(fd_, &info) != 0) return PosixError("size", path_, errno);
-    NS_ASSERT(info.st_size >= 0);
-    return static_cast<uint64_t>(info.st_size);
-  }
-
-  absl::Status truncate(uint64_t size_bytes) override {
-    NS_RETURN_IF_ERROR(check_open("truncate"));
-    NS_RETURN_IF_ERROR(CheckRange("truncate", path_, size_bytes, 0));
-    if (RetryOnInterrupt([&] { return ::ftruncate(fd_, static_cast<off_t>(size_bytes)); }) != 0) {
-      return PosixError("truncate", path_, errno);
-    }
-    return absl::OkStatus();
-  }
-
-  absl::Status sync() override {
-    NS_RETURN_IF_ERROR(check_open("sync"));
-    if (RetryOnInterrupt([&] { return ::fdatasync(fd_); }) != 0) {
-      return PosixError("sync", path_, errno);
-    }
-    return absl::OkStatus();
-  }
-
-  absl::Status close() override {
-    NS_RETURN_IF_ERROR(check_open("close"));
-    const int fd = std::exchange(fd_, -1);
-    // Never retried: Linux releases the descriptor even when close() fails, and a retry could
-    // close a descriptor that another thread has just been given.
-    if (::close(fd) != 0) return PosixError("close", path_, errno);
-    return absl::OkStatus();
-  }
-
-  const std::string& path() const override { return path_; }
-
- private:
-  absl::Status check_open(std::string_view operation) const {
-    if (fd_ >= 0) return absl::OkStatus();
-    return absl::FailedPreconditionError(
-        absl::StrFormat("%s %s: file is closed", operation, path_));
-  }
-
-  int fd_;  // -1 once closed.
-  const std::string path_;
-};
-
 struct DirCloser {
   void operator()(DIR* stream) const { (void)::closedir(stream); }
 };
@@ -163,8 +71,99 @@ absl::Status PosixError(std::string_view operation, std::string_view path, int e
       absl::StrFormat("%s %s: %s", operation, path, std::generic_category().message(error_number)));
 }
 
+PosixFile::PosixFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {
+  NS_ASSERT(fd_ >= 0);
+}
+
+PosixFile::~PosixFile() {
+  // Errors cannot be reported from here; callers who care call close() first.
+  if (fd_ >= 0) (void)::close(fd_);
+}
+
+absl::StatusOr<size_t> PosixFile::pread(uint64_t offset_bytes, std::span<uint8_t> out) {
+  NS_RETURN_IF_ERROR(check_open("pread"));
+  NS_RETURN_IF_ERROR(CheckRange("pread", path_, offset_bytes, out.size()));
+  size_t read_bytes = 0;
+  // Every pass reads at least one byte or stops, so the loop ends within out.size() passes.
+  while (read_bytes < out.size()) {
+    const ssize_t result = RetryOnInterrupt([&] {
+      return ::pread(fd_, out.data() + read_bytes, out.size() - read_bytes,
+                     static_cast<off_t>(offset_bytes + read_bytes));
+    });
+    if (result < 0) return PosixError("pread", path_, errno);
+    if (result == 0) break;  // End of file.
+    NS_ASSERT(static_cast<size_t>(result) <= out.size() - read_bytes);
+    read_bytes += static_cast<size_t>(result);
+  }
+  return read_bytes;
+}
+
+absl::Status PosixFile::pwrite(uint64_t offset_bytes, std::span<const uint8_t> data) {
+  NS_RETURN_IF_ERROR(check_open("pwrite"));
+  NS_RETURN_IF_ERROR(CheckRange("pwrite", path_, offset_bytes, data.size()));
+  size_t written_bytes = 0;
+  // Every pass writes at least one byte or returns, so the loop ends within data.size() passes.
+  while (written_bytes < data.size()) {
+    const ssize_t result = RetryOnInterrupt([&] {
+      return ::pwrite(fd_, data.data() + written_bytes, data.size() - written_bytes,
+                      static_cast<off_t>(offset_bytes + written_bytes));
+    });
+    if (result < 0) return PosixError("pwrite", path_, errno);
+    // A regular file never accepts zero bytes of a non-empty write; do not spin on it.
+    if (result == 0) return PosixError("pwrite", path_, EIO);
+    NS_ASSERT(static_cast<size_t>(result) <= data.size() - written_bytes);
+    written_bytes += static_cast<size_t>(result);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> PosixFile::size() {
+  NS_RETURN_IF_ERROR(check_open("size"));
+  struct stat info {};
+  if (::fstat(fd_, &info) != 0) return PosixError("size", path_, errno);
+  NS_ASSERT(info.st_size >= 0);
+  return static_cast<uint64_t>(info.st_size);
+}
+
+absl::Status PosixFile::truncate(uint64_t size_bytes) {
+  NS_RETURN_IF_ERROR(check_open("truncate"));
+  NS_RETURN_IF_ERROR(CheckRange("truncate", path_, size_bytes, 0));
+  if (RetryOnInterrupt([&] { return ::ftruncate(fd_, static_cast<off_t>(size_bytes)); }) != 0) {
+    return PosixError("truncate", path_, errno);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PosixFile::sync() {
+  NS_RETURN_IF_ERROR(check_open("sync"));
+  if (RetryOnInterrupt([&] { return ::fdatasync(fd_); }) != 0) {
+    return PosixError("sync", path_, errno);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PosixFile::close() {
+  NS_RETURN_IF_ERROR(check_open("close"));
+  const int fd = std::exchange(fd_, -1);
+  // Never retried: Linux releases the descriptor even when close() fails, and a retry could
+  // close a descriptor that another thread has just been given.
+  if (::close(fd) != 0) return PosixError("close", path_, errno);
+  return absl::OkStatus();
+}
+
+absl::Status PosixFile::check_open(std::string_view operation) const {
+  if (fd_ >= 0) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrFormat("%s %s: file is closed", operation, path_));
+}
+
 absl::StatusOr<std::unique_ptr<File>> PosixFileSystem::open(std::string_view path,
                                                             OpenOptions options) {
+  NS_ASSIGN_OR_RETURN(std::unique_ptr<File> file, open_posix(path, options));
+  return file;
+}
+
+absl::StatusOr<std::unique_ptr<PosixFile>> PosixFileSystem::open_posix(std::string_view path,
+                                                                       OpenOptions options) {
   NS_RETURN_IF_ERROR(CheckOpenOptions(path, options));
   std::string path_string(path);
   int flags = O_RDWR | O_CLOEXEC;
@@ -172,8 +171,7 @@ absl::StatusOr<std::unique_ptr<File>> PosixFileSystem::open(std::string_view pat
   if (options.exclusive) flags |= O_EXCL;
   const int fd = RetryOnInterrupt([&] { return ::open(path_string.c_str(), flags, kCreateMode); });
   if (fd < 0) return PosixError("open", path, errno);
-  std::unique_ptr<File> file = std::make_unique<PosixFile>(fd, std::move(path_string));
-  return file;
+  return std::make_unique<PosixFile>(fd, std::move(path_string));
 }
 
 absl::Status PosixFileSystem::remove(std::string_view path) {
