@@ -41,6 +41,26 @@ TEST(CheckersTest, AtomicityFiresOnAPartialCommit) {
   EXPECT_EQ(failure->kind, Verdict::kAtomicity) << failure->message;
 }
 
+TEST(CheckersTest, AtomicityFiresOnAPrefixOfACommitThatWroteAKeyTwice) {
+  ReferenceModel model = ThreeCommits();
+  model.acknowledge(3);
+  model.attempt(4, {{LogOpType::kPut, "e", "first"},
+                    {LogOpType::kPut, "f", "4"},
+                    {LogOpType::kPut, "e", "second"}});
+  KeyValues prefix = model.state_at(3);  // The first op of commit 4 only.
+  prefix["e"] = "first";
+  const auto failure = CheckRecoveredState(model, prefix, 4);
+  ASSERT_TRUE(failure.has_value());
+  EXPECT_EQ(failure->kind, Verdict::kAtomicity) << failure->message;
+  EXPECT_EQ(model.intermediate_values_of(4, "e"),
+            (std::vector<std::optional<std::string>>{std::string("first")}));
+  // A value the commit never wrote is no partial commit.
+  prefix["e"] = "never";
+  const auto wrong = CheckRecoveredState(model, prefix, 4);
+  ASSERT_TRUE(wrong.has_value());
+  EXPECT_EQ(wrong->kind, Verdict::kCrashState) << wrong->message;
+}
+
 TEST(CheckersTest, CrashStateFiresOnAStateNoCommitProduced) {
   const ReferenceModel model = ThreeCommits();
   KeyValues wrong = model.state_at(3);

@@ -14,6 +14,7 @@ void ReferenceModel::attempt(uint64_t txn_id, const std::vector<engine::LogOp>& 
     std::optional<std::string> value;
     if (op.type == engine::LogOpType::kPut) value = op.value;
     if (!history.empty() && history.back().txn_id == txn_id) {
+      intermediate_by_txn_[txn_id][op.key].push_back(std::move(history.back().value));
       history.back().value = std::move(value);  // A later op of the same commit wins.
     } else {
       history.push_back(Version{txn_id, std::move(value)});
@@ -44,6 +45,7 @@ void ReferenceModel::truncate_after(uint64_t txn_id) {
       while (!history.empty() && history.back().txn_id > txn_id) history.pop_back();
       if (history.empty()) versions_.erase(key);
     }
+    intermediate_by_txn_.erase(it->first);
     it = keys_by_txn_.erase(it);
   }
   last_attempted_ = txn_id;
@@ -97,6 +99,15 @@ std::vector<std::pair<std::string, std::string>> ReferenceModel::reverse_range_a
 std::vector<std::string> ReferenceModel::keys_of(uint64_t txn_id) const {
   auto found = keys_by_txn_.find(txn_id);
   return found == keys_by_txn_.end() ? std::vector<std::string>{} : found->second;
+}
+
+std::vector<std::optional<std::string>> ReferenceModel::intermediate_values_of(
+    uint64_t txn_id, const std::string& key) const {
+  auto by_txn = intermediate_by_txn_.find(txn_id);
+  if (by_txn == intermediate_by_txn_.end()) return {};
+  auto by_key = by_txn->second.find(key);
+  return by_key == by_txn->second.end() ? std::vector<std::optional<std::string>>{}
+                                        : by_key->second;
 }
 
 }  // namespace northstar::sim

@@ -43,6 +43,10 @@ class ReferenceModel {
                                                                           size_t limit) const;
   // Keys commit `txn_id` wrote (for telling a partial commit from a wrong one).
   [[nodiscard]] std::vector<std::string> keys_of(uint64_t txn_id) const;
+  // The values `key` held inside commit `txn_id` before its last op on it (nullopt: deleted), in
+  // op order: what a partially applied commit may show for a key it wrote more than once.
+  [[nodiscard]] std::vector<std::optional<std::string>> intermediate_values_of(
+      uint64_t txn_id, const std::string& key) const;
 
   [[nodiscard]] uint64_t last_attempted() const { return last_attempted_; }
   [[nodiscard]] uint64_t last_acknowledged() const { return last_acknowledged_; }
@@ -61,6 +65,9 @@ class ReferenceModel {
 
   std::map<std::string, std::vector<Version>> versions_;
   std::map<uint64_t, std::vector<std::string>> keys_by_txn_;
+  // Only for keys a commit wrote more than once (rare): commit -> key -> overwritten values.
+  std::map<uint64_t, std::map<std::string, std::vector<std::optional<std::string>>>>
+      intermediate_by_txn_;
   uint64_t last_attempted_ = 0;
   uint64_t last_acknowledged_ = 0;
   uint64_t floor_ = 0;

@@ -767,6 +767,22 @@ TEST_F(CliTest, TortureStopsAtTheTimeBudget) {
   EXPECT_THAT(result.out, HasSubstr("total: "));
 }
 
+TEST_F(CliTest, TortureMaxFailuresStopsAtTheFirstFailure) {
+  const std::string json = dir_.path() + "/summary.json";
+  // Seeds and a time budget together: whichever ends first. Every seed of the planted bug fails
+  // after its first crash; the run must stop long before the 500 seeds.
+  Result result = Run({"torture", kSmoke, "--seeds", "500", "--time-budget", "10m", "--jobs", "2",
+                       "--plant-bug", "ack-without-sync", "--max-failures", "1", "--out",
+                       dir_.path() + "/failures", "--json", json});
+  EXPECT_EQ(result.exit_code, kExitCheckFailed) << result.out << result.err;
+  std::ifstream in(json);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(text, HasSubstr("\"verdict\": \"durability\""));
+  const size_t total_at = text.find("\n  \"seeds\": ");  // The run's total, not a scenario's.
+  ASSERT_NE(total_at, std::string::npos) << text;
+  EXPECT_LT(std::stoull(text.substr(total_at + 12)), 100u) << text;
+}
+
 TEST_F(CliTest, RunTortureReplayBadUsageAndMissingFiles) {
   const std::string missing = dir_.path() + "/missing.toml";
   for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
@@ -776,8 +792,8 @@ TEST_F(CliTest, RunTortureReplayBadUsageAndMissingFiles) {
            {"run", kSmoke, "--bogus"},
            {"run", kSmoke, "--plant-bug", "nope"},
            {"torture", kSmoke},
-           {"torture", kSmoke, "--seeds", "3", "--time-budget", "1s"},
            {"torture", kSmoke, "--seeds", "0"},
+           {"torture", kSmoke, "--seeds", "3", "--max-failures", "x"},
            {"torture", kSmoke, "--time-budget", "10x"},
            {"torture", kSmoke, "--seeds", "3", "--shard", "2/2"},
            {"torture", kSmoke, "--seeds", "3", "--jobs", "0"},
@@ -901,6 +917,61 @@ TEST_F(CliTest, ShrinkBadUsageAndBadFilesExitTwo) {
   EXPECT_THAT(help.out, AllOf(HasSubstr("usage:\n  northstar shrink <repro.toml>"),
                               HasSubstr("--time-budget"), HasSubstr("Exit codes: 0 shrunk")));
   EXPECT_THAT(Run({"--help"}).out, HasSubstr("\n  shrink "));
+}
+
+// run and torture with crash_points = "every-io" (spec/fault_model.md, FM-12): the library's
+// crash-point scenario checks every crash state; a planted bug's repro is the one failing crash
+// state, which replays alone with the same trace hash; --jobs gives the same trace hash.
+const std::string kCrashPoints =
+    std::string(NORTHSTAR_SOURCE_DIR) + "/scenarios/crash-points.toml";
+
+TEST_F(CliTest, RunEnumeratesCrashPointsAndWritesTheFailingCrashState) {
+  Result run = Run({"run", kCrashPoints});
+  EXPECT_EQ(run.exit_code, kExitOk) << run.out << run.err;
+  EXPECT_TRUE(std::regex_search(
+      run.out, std::regex("\ncrash points: checked [0-9,]+ crash states over [0-9,]+ I/O "
+                          "indexes \\(every I/O\\)\n")))
+      << run.out;
+  Result jobs = Run({"run", kCrashPoints, "--jobs", "2"});
+  EXPECT_EQ(jobs.exit_code, kExitOk) << jobs.out << jobs.err;
+  EXPECT_EQ(TraceHashOf(jobs.out), TraceHashOf(run.out));
+
+  const std::string out_dir = dir_.path() + "/failures";
+  Result planted =
+      Run({"run", kCrashPoints, "--plant-bug", "ack-without-sync", "--out", out_dir, "-j", "2"});
+  EXPECT_EQ(planted.exit_code, kExitCheckFailed) << planted.out << planted.err;
+  EXPECT_THAT(planted.out, HasSubstr("\n  durability: crash state I/O "));
+  const std::string path = ReproPathOf(planted.out);
+  EXPECT_EQ(path, out_dir + "/crash-points-0x1-durability.toml");
+  EXPECT_THAT(ReadWholeFile(path),
+              AllOf(HasSubstr("\n[faults]\ncrash_points = \"random\"\ncrashes = 0\ncrash_at_io = ["),
+                    HasSubstr("\ncrash_last_write_variant = ")));
+  Result replay = Run({"replay", path});
+  EXPECT_EQ(replay.exit_code, kExitOk) << replay.out << replay.err;
+  EXPECT_THAT(replay.out, AllOf(HasSubstr("expected durability: reproduces\n"),
+                                HasSubstr("same build: trace hash matches\n")));
+
+  // --crash-points overrides the file's plan.
+  Result random = Run({"run", kCrashPoints, "--crash-points", "random"});
+  EXPECT_EQ(random.exit_code, kExitOk);
+  EXPECT_THAT(random.out, Not(HasSubstr("crash points:")));
+  EXPECT_EQ(Run({"run", kCrashPoints, "--crash-points", "sometimes"}).exit_code, kExitBadInput);
+  EXPECT_EQ(Run({"run", kCrashPoints, "--jobs", "0"}).exit_code, kExitBadInput);
+}
+
+TEST_F(CliTest, TortureEnumeratesCrashPointsPerSeed) {
+  const std::string out_dir = dir_.path() + "/failures";
+  Result passing = Run({"torture", kCrashPoints, "--seeds", "2", "--jobs", "2", "--out", out_dir});
+  EXPECT_EQ(passing.exit_code, kExitOk) << passing.out << passing.err;
+  Result planted = Run({"torture", kCrashPoints, "--seeds", "1", "--plant-bug", "ack-without-sync",
+                        "--out", out_dir});
+  EXPECT_EQ(planted.exit_code, kExitCheckFailed) << planted.out << planted.err;
+  const std::string path = ReproPathOf(planted.out);
+  EXPECT_EQ(path, out_dir + "/crash-points-0x1-durability.toml");
+  EXPECT_THAT(ReadWholeFile(path), HasSubstr("\ncrashes = 0\ncrash_at_io = ["));
+  Result replay = Run({"replay", path});
+  EXPECT_EQ(replay.exit_code, kExitOk) << replay.out << replay.err;
+  EXPECT_THAT(replay.out, HasSubstr("same build: trace hash matches\n"));
 }
 
 }  // namespace
