@@ -1,5 +1,8 @@
 #include "sim/checkers.h"
 
+#include <algorithm>
+#include <map>
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_format.h"
 
@@ -30,39 +33,45 @@ std::string FirstDifference(const KeyValues& got, const KeyValues& want) {
                          Shorten(w->second));
 }
 
-// True if `recovered` equals state(t) except on keys that commit t + 1 wrote, where it may hold
-// commit t + 1's final values or, for a key the commit wrote several times, one of the values it
-// held in between: a partially applied commit.
-bool IsPartialCommit(const ReferenceModel& model, const KeyValues& recovered, uint64_t txn) {
-  const KeyValues before = model.state_at(txn);
-  const KeyValues after = model.state_at(txn + 1);
-  if (recovered == before || recovered == after) return false;
-  auto holds = [](const KeyValues& state, const std::string& key,
-                  const std::optional<std::string>& value) {
-    auto found = state.find(key);
-    return value ? found != state.end() && found->second == *value : found == state.end();
-  };
+// True if `recovered` is made of parts of commits low + 1..high over state(low): every key no
+// commit in that range wrote holds its value in state(low), and every key one of them wrote holds
+// its value in state(low) or a value one of those commits gave it (its final one, or one it
+// overwrote within the commit). A state that is no commit's state but passes this is a torn
+// set of commits, an atomicity failure; one that fails it holds a value no commit wrote.
+bool IsMixOfCommits(const ReferenceModel& model, const KeyValues& recovered, uint64_t low,
+                    uint64_t high) {
+  const KeyValues base = model.state_at(low);
+  std::map<std::string, std::vector<std::optional<std::string>>> written;
+  for (uint64_t txn = low + 1; txn <= high; txn++) {
+    for (const std::string& key : model.keys_of(txn)) {
+      std::vector<std::optional<std::string>>& values = written[key];
+      values.push_back(model.get_at(txn, key));
+      for (std::optional<std::string>& value : model.intermediate_values_of(txn, key)) {
+        values.push_back(std::move(value));
+      }
+    }
+  }
   auto value_in = [](const KeyValues& state, const std::string& key) {
     auto found = state.find(key);
     return found == state.end() ? std::optional<std::string>() : found->second;
   };
-  for (const std::string& key : model.keys_of(txn + 1)) {
-    bool allowed = holds(recovered, key, value_in(before, key)) ||
-                   holds(recovered, key, value_in(after, key));
-    for (const std::optional<std::string>& value : model.intermediate_values_of(txn + 1, key)) {
-      allowed = allowed || holds(recovered, key, value);
+  for (const KeyValues* state : {&base, &recovered}) {
+    for (const auto& [key, value] : *state) {
+      if (!written.contains(key) && value_in(base, key) != value_in(recovered, key)) return false;
     }
-    if (!allowed) return false;
   }
-  // Outside commit t + 1's keys the state must be exactly state(t).
-  KeyValues outside_recovered = recovered;
-  KeyValues outside_before = before;
-  for (const std::string& key : model.keys_of(txn + 1)) {
-    outside_recovered.erase(key);
-    outside_before.erase(key);
+  for (const auto& [key, values] : written) {
+    const std::optional<std::string> got = value_in(recovered, key);
+    if (got != value_in(base, key) && std::find(values.begin(), values.end(), got) == values.end()) {
+      return false;
+    }
   }
-  return outside_recovered == outside_before;
+  return true;
 }
+
+// How far back a torn set of commits is looked for: recovery replays at most the commits since
+// the last checkpoint, a few dozen in the library's scenarios.
+constexpr uint64_t kTornCommitsSearchMax = 256;
 
 }  // namespace
 
@@ -85,13 +94,21 @@ std::optional<CheckFailure> CheckRecoveredState(const ReferenceModel& model,
                                           txn, recovered_txn, model.floor())};
     }
   }
-  const uint64_t last = std::min<uint64_t>(model.last_attempted(), recovered_txn + 1);
-  for (uint64_t txn = 0; txn < last; txn++) {
-    if (IsPartialCommit(model, recovered, txn)) {
+  const uint64_t high = std::min<uint64_t>(model.last_attempted(), recovered_txn + 1);
+  // The whole state of some commit under the wrong id is a crash-state failure, not a torn one.
+  bool whole_commit = false;
+  for (uint64_t txn = high + 1; !whole_commit && txn-- > 0 && high - txn <= kTornCommitsSearchMax;) {
+    whole_commit = model.state_at(txn) == recovered;
+  }
+  for (uint64_t low = high; !whole_commit && low-- > 0 && high - low <= kTornCommitsSearchMax;) {
+    if (IsMixOfCommits(model, recovered, low, high)) {
       return CheckFailure{
           Verdict::kAtomicity,
-          absl::StrFormat("atomicity: recovered state holds part of commit %d: %s", txn + 1,
-                          FirstDifference(recovered, model.state_at(txn)))};
+          absl::StrFormat("atomicity: recovered state (claiming commit %d) holds parts of commits "
+                          "%d..%d over the state after commit %d, but no commit's whole state: %s",
+                          recovered_txn, low + 1, high, low,
+                          FirstDifference(recovered, model.state_at(std::min(recovered_txn,
+                                                                             high))))};
     }
   }
   const uint64_t compare_txn = std::min(recovered_txn, model.last_attempted());

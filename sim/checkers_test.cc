@@ -61,6 +61,18 @@ TEST(CheckersTest, AtomicityFiresOnAPrefixOfACommitThatWroteAKeyTwice) {
   EXPECT_EQ(wrong->kind, Verdict::kCrashState) << wrong->message;
 }
 
+TEST(CheckersTest, AtomicityFiresOnSeveralCommitsEachPartlyReplayed) {
+  ReferenceModel model = ThreeCommits();
+  model.acknowledge(3);
+  model.attempt(4, {{LogOpType::kPut, "e", "4"}, {LogOpType::kPut, "f", "4"}});
+  KeyValues torn = model.state_at(1);
+  torn["b"] = "2";  // Half of commit 2 ...
+  torn["e"] = "4";  // ... and half of commit 4 (commit 3's "d" is missing as well).
+  const auto failure = CheckRecoveredState(model, torn, 4);
+  ASSERT_TRUE(failure.has_value());
+  EXPECT_EQ(failure->kind, Verdict::kAtomicity) << failure->message;
+}
+
 TEST(CheckersTest, CrashStateFiresOnAStateNoCommitProduced) {
   const ReferenceModel model = ThreeCommits();
   KeyValues wrong = model.state_at(3);
