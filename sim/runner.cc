@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_format.h"
 #include "engine/validate.h"
+#include "sim/crash_points.h"
 #include "sim/runner_internal.h"
 #include "util/assert.h"
 #include "util/hash.h"
@@ -106,11 +107,30 @@ engine::DbOptions Run::db_options(Epoch& epoch) const {
   return options;
 }
 
+std::optional<uint64_t> Run::next_exact_crash() {
+  // An index equal to the I/O count is still ahead: the crash comes before the next I/O.
+  const uint64_t io_now = disk_.io_count();
+  const std::vector<uint64_t>& exact = scenario_.faults.crash_at_io;
+  while (next_exact_crash_ < exact.size() && exact[next_exact_crash_] < io_now) next_exact_crash_++;
+  if (next_exact_crash_ == exact.size()) return std::nullopt;
+  return exact[next_exact_crash_];
+}
+
+bool Run::crashed_in_open() { return disk_.halted(); }
+
 bool Run::open_and_check(Epoch& epoch) {
-  // Recovery and its checks run without faults: they judge what the crash left.
-  disk_.set_faults({});
+  // Recovery and its checks run without faults: they judge what the crash left. Only an exact
+  // crash point may fire, so that crash_at_io reaches every I/O index: a crash while the
+  // database is created or recovered, or while the checks read it (FM-12).
+  vfs::SimDiskFaults open_faults;
+  if (const std::optional<uint64_t> exact = next_exact_crash()) {
+    open_faults.crash_after_io_count = *exact;
+    open_faults.crash_last_write_variant = scenario_.faults.crash_last_write_variant;
+  }
+  disk_.set_faults(open_faults);
   absl::StatusOr<std::unique_ptr<engine::Db>> db =
       engine::Db::open(disk_, kRunPath, db_options(epoch));
+  if (crashed_in_open()) return false;
   if (!db.ok()) {
     if (corruption_allowed_ && db.status().code() == absl::StatusCode::kDataLoss) {
       ended_ = true;  // Injected corruption may leave nothing to recover; not a bug.
@@ -140,6 +160,7 @@ bool Run::open_and_check(Epoch& epoch) {
       status = cursor->next();
     }
     if (!status.ok()) {
+      if (crashed_in_open()) return false;
       on_engine_error(status, "reading the recovered state");
       if (!failed()) ended_ = true;
       return false;
@@ -151,6 +172,7 @@ bool Run::open_and_check(Epoch& epoch) {
   model_.truncate_after(recovered_txn);
   if (!corruption_allowed_) {
     absl::StatusOr<engine::ValidationReport> report = engine::Validate(disk_, kRunPath);
+    if (crashed_in_open()) return false;
     if (!report.ok() || !report->ok()) {
       fail(Verdict::kStructure,
            absl::StrFormat("structure: validate after recovery: %s",
@@ -160,6 +182,7 @@ bool Run::open_and_check(Epoch& epoch) {
     }
   }
   absl::StatusOr<std::vector<std::string>> problems = db_->audit();
+  if (crashed_in_open()) return false;
   if (problems.ok() && !problems->empty()) {
     fail(Verdict::kPageAccounting, absl::StrFormat("page-accounting: %s", problems->front()));
     return false;
@@ -170,11 +193,9 @@ bool Run::open_and_check(Epoch& epoch) {
 void Run::arm_crash_point() {
   vfs::SimDiskFaults faults = ToDiskFaults(scenario_.faults);
   const uint64_t io_now = disk_.io_count();
-  const std::vector<uint64_t>& exact = scenario_.faults.crash_at_io;
-  while (next_exact_crash_ < exact.size() && exact[next_exact_crash_] <= io_now)
-    next_exact_crash_++;
-  if (next_exact_crash_ < exact.size()) {
-    faults.crash_after_io_count = exact[next_exact_crash_++];
+  if (const std::optional<uint64_t> exact = next_exact_crash()) {
+    faults.crash_after_io_count = *exact;
+    faults.crash_last_write_variant = scenario_.faults.crash_last_write_variant;
   } else if (crashes_left_ > 0) {
     crashes_left_--;
     // Spread the random crashes over the work that is left: about 4 I/Os per transaction.
@@ -211,7 +232,9 @@ RunResult Run::execute(const RunOptions& options) {
                 options.trace, disk_);
     epoch_ = &epoch;
     const bool opened = open_and_check(epoch);
-    if (opened && !writers_done()) {
+    if (opened && stop_after_first_recovery_ && result_.stats.recoveries > 0) {
+      ended_ = true;  // The crash state is checked; the rest of the workload is not run.
+    } else if (opened && !writers_done()) {
       uint64_t progress_before = 0;
       for (uint32_t left : transactions_left_) progress_before += left;
       arm_crash_point();
@@ -220,6 +243,7 @@ RunResult Run::execute(const RunOptions& options) {
       for (uint32_t left : transactions_left_) progress_after += left;
       stagnant_epochs = progress_after == progress_before ? stagnant_epochs + 1 : 0;
       if (stagnant_epochs >= kStagnantEpochsMax) ended_ = true;
+      if (skip_final_crash_ && writers_done()) ended_ = true;
     } else if (opened) {
       ended_ = true;  // The writers are done and the final recovery checked out.
     }
@@ -235,6 +259,12 @@ RunResult Run::execute(const RunOptions& options) {
     db_.reset();
     epoch_ = nullptr;
     if (!failed() && !ended_) {
+      const uint64_t io_now = disk_.io_count();
+      if (first_crash_io_count_ == 0) first_crash_io_count_ = io_now;
+      // The exact crash points this crash reached are spent.
+      const std::vector<uint64_t>& exact = scenario_.faults.crash_at_io;
+      while (next_exact_crash_ < exact.size() && exact[next_exact_crash_] <= io_now)
+        next_exact_crash_++;
       disk_.crash();
       result_.stats.crashes++;
     }
@@ -251,6 +281,9 @@ RunResult Run::execute(const RunOptions& options) {
 
 absl::StatusOr<RunResult> RunScenario(const Scenario& scenario, const RunOptions& options) {
   NS_RETURN_IF_ERROR(ValidateScenario(scenario));
+  if (scenario.faults.crash_points == CrashPointMode::kEveryIo) {
+    return RunCrashPoints(scenario, options);
+  }
   internal::Run run(scenario, options.planted_bug);
   return run.execute(options);
 }

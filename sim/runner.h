@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 
@@ -31,6 +32,10 @@ struct RunStats {
   uint64_t faults = 0;  // Faults the disk injected (sim_disk counters).
   uint64_t steps = 0;   // Scheduler steps.
   uint64_t ios = 0;     // Disk I/O calls.
+  // crash_points = "every-io" (sim/crash_points.h): the crash states run, and the I/O indexes
+  // they crash at. The other counts are then sums over the reference run and every crash state.
+  uint64_t crash_states = 0;
+  uint64_t crash_io_indexes = 0;
   // Operations the fibers issued to the engine: a writer's put, delete or get, and a reader's
   // get, scan or as-of read (one per read transaction). What the shrinker minimises.
   uint64_t ops = 0;
@@ -41,6 +46,10 @@ struct RunResult {
   std::string message;  // Empty on a pass.
   uint64_t trace_hash = 0;
   RunStats stats;
+  // When the failure belongs to one run of many (a crash state of crash_points = "every-io"):
+  // the scenario of that one run, which reproduces it alone, with this trace hash; a repro file
+  // records it instead of the scenario run. nullopt otherwise.
+  std::optional<Scenario> repro_scenario;
 };
 
 // Bugs the runner can plant in the system under test, to prove the checkers fire (each
@@ -61,7 +70,8 @@ struct RunOptions {
 };
 
 // An error status only when the scenario itself is invalid; every outcome of the run, pass or
-// failure, is a RunResult.
+// failure, is a RunResult. A scenario with crash_points = "every-io" runs its crash-point
+// enumeration (RunCrashPoints, sim/crash_points.h).
 [[nodiscard]] absl::StatusOr<RunResult> RunScenario(const Scenario& scenario,
                                                     const RunOptions& options = {});
 

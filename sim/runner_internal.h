@@ -33,6 +33,21 @@ class Run {
 
   RunResult execute(const RunOptions& options);
 
+  // For crash-point enumeration (sim/crash_points.cc); call before execute().
+  // Keeps the disk's write log (vfs::SimDisk::write_log) for write_log().
+  void keep_write_log() { disk_.set_keep_write_log(true); }
+  // Ends the run once the first recovery after a crash has been checked, instead of running the
+  // rest of the workload.
+  void stop_after_first_recovery() { stop_after_first_recovery_ = true; }
+  // Ends the run when the writers are done, without the final crash and recovery.
+  void skip_final_crash() { skip_final_crash_ = true; }
+
+  // After execute():
+  [[nodiscard]] std::vector<vfs::SimDiskWrite> write_log() const { return disk_.write_log(); }
+  // The disk's I/O count at the first crash() of the run (0 if none), and now.
+  [[nodiscard]] uint64_t first_crash_io_count() const { return first_crash_io_count_; }
+  [[nodiscard]] uint64_t io_count() const { return disk_.io_count(); }
+
  private:
   struct Epoch {
     Epoch(const ScheduleOptions& schedule, uint64_t seed, const TraceOptions& trace,
@@ -44,6 +59,11 @@ class Run {
   };
 
   [[nodiscard]] bool open_and_check(Epoch& epoch);
+  // Whether an exact crash point fired while the database was opened or checked: the epoch ends
+  // in a crash, and the next one recovers.
+  [[nodiscard]] bool crashed_in_open();
+  // The next crash_at_io index after the I/Os so far, if any (passed ones are skipped).
+  [[nodiscard]] std::optional<uint64_t> next_exact_crash();
   void arm_crash_point();
   void run_fibers(Epoch& epoch);
   void writer(uint32_t index);
@@ -79,6 +99,9 @@ class Run {
   Epoch* epoch_ = nullptr;
   RunResult result_;
   bool ended_ = false;  // The run cannot go on (e.g. injected corruption made recovery fail).
+  bool stop_after_first_recovery_ = false;
+  bool skip_final_crash_ = false;
+  uint64_t first_crash_io_count_ = 0;
 };
 
 }  // namespace northstar::sim::internal

@@ -30,6 +30,12 @@ absl::Status CheckRange(std::string_view path, uint64_t value, uint64_t low, uin
       absl::StrFormat("%s: %d is not in [%d, %d]", path, value, low, high));
 }
 
+absl::Status CheckSignedRange(std::string_view path, int64_t value, int64_t low, int64_t high) {
+  if (value >= low && value <= high) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrFormat("%s: %d is not in [%d, %d]", path, value, low, high));
+}
+
 absl::Status CheckClosed(std::string_view path, double value, double low, double high) {
   if (value >= low && value <= high) return absl::OkStatus();  // False for NaN.
   return absl::InvalidArgumentError(
@@ -186,7 +192,8 @@ absl::Status ValidateCrashes(const FaultPlan& faults) {
           faults.crash_at_io[index], faults.crash_at_io[index - 1]));
     }
   }
-  return absl::OkStatus();
+  return CheckSignedRange("faults.crash_last_write_variant", faults.crash_last_write_variant, -1,
+                          kCrashLastWriteVariantMax);
 }
 
 absl::Status ValidateFaults(const FaultPlan& faults) {
@@ -264,6 +271,17 @@ const char* KeyDistributionName(KeyDistribution distribution) {
       return "sequential";
   }
   NS_ASSERT_MSG(false, "unknown KeyDistribution");
+  return "unknown";
+}
+
+const char* CrashPointModeName(CrashPointMode mode) {
+  switch (mode) {
+    case CrashPointMode::kRandom:
+      return "random";
+    case CrashPointMode::kEveryIo:
+      return "every-io";
+  }
+  NS_ASSERT_MSG(false, "unknown CrashPointMode");
   return "unknown";
 }
 

@@ -16,6 +16,10 @@ namespace northstar::sim {
 
 enum class DurabilityMode { kLog, kLogNoSync, kMetaFlip };
 enum class KeyDistribution { kUniform, kZipf, kSequential };
+// Where a run crashes (spec/fault_model.md, "Crash-point enumeration"): at the planned points of
+// `crashes` and `crash_at_io` (random), or once at every I/O index of the workload, each write
+// in each of its variants, one run per crash state (every-io; sim/crash_points.h).
+enum class CrashPointMode { kRandom, kEveryIo };
 // What a run is expected to end in: a pass, or the failure kind a regression or planted-bug
 // scenario must reproduce. The names are the checkers' names.
 enum class Verdict {
@@ -70,8 +74,13 @@ struct WorkloadConfig {
 };
 
 struct FaultPlan {
+  CrashPointMode crash_points = CrashPointMode::kRandom;
   uint32_t crashes = 2;                 // Crash points at random I/O indexes (0..1000).
   std::vector<uint64_t> crash_at_io;    // And/or at exactly these I/O indexes (ascending).
+  // At a crash_at_io crash point right after a write, how that write comes back
+  // (vfs::SimDiskFaults::crash_last_write_variant): -1 like any unsynced sector (the crash RNG),
+  // 0..kCrashLastWriteVariantMax a variant.
+  int64_t crash_last_write_variant = -1;
   uint32_t sector_size_bytes = 512;     // 512 or 4096.
   bool torn_writes = true;
   bool lose_unsynced_dir_ops = false;   // All unsynced name operations lost (else a prefix).
@@ -107,6 +116,11 @@ struct Scenario {
 // Names used in TOML and in messages: "log", "zipf", "pct", "snapshot-isolation", ...
 [[nodiscard]] const char* DurabilityModeName(DurabilityMode mode);
 [[nodiscard]] const char* KeyDistributionName(KeyDistribution distribution);
+[[nodiscard]] const char* CrashPointModeName(CrashPointMode mode);  // "random", "every-io"
+
+// The largest crash_last_write_variant: a write of up to 2^24 sectors (8 GiB of 512-byte sectors)
+// names each of its variants.
+inline constexpr int64_t kCrashLastWriteVariantMax = int64_t{1} << 24;
 [[nodiscard]] const char* VerdictName(Verdict verdict);
 
 }  // namespace northstar::sim

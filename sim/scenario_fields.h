@@ -31,9 +31,10 @@ enum class FieldStyle {
 
 struct Field {
   std::string_view key;
-  std::variant<FieldRef<uint32_t>, FieldRef<uint64_t>, FieldRef<double>, FieldRef<bool>,
-               FieldRef<std::string>, FieldRef<std::vector<uint64_t>>, FieldRef<DurabilityMode>,
-               FieldRef<KeyDistribution>, FieldRef<Verdict>, FieldRef<StrategyKind>>
+  std::variant<FieldRef<uint32_t>, FieldRef<uint64_t>, FieldRef<int64_t>, FieldRef<double>,
+               FieldRef<bool>, FieldRef<std::string>, FieldRef<std::vector<uint64_t>>,
+               FieldRef<DurabilityMode>, FieldRef<KeyDistribution>, FieldRef<CrashPointMode>,
+               FieldRef<Verdict>, FieldRef<StrategyKind>>
       ref;
   FieldStyle style = FieldStyle::kPlain;
 };
@@ -91,8 +92,10 @@ inline constexpr Field kMixFields[] = {
 };
 
 inline constexpr Field kFaultFields[] = {
+    NS_SCENARIO_FIELD(faults., crash_points),
     NS_SCENARIO_FIELD(faults., crashes),
     NS_SCENARIO_FIELD(faults., crash_at_io),
+    NS_SCENARIO_FIELD(faults., crash_last_write_variant),
     NS_SCENARIO_FIELD(faults., sector_size_bytes),
     NS_SCENARIO_FIELD(faults., torn_writes),
     NS_SCENARIO_FIELD(faults., lose_unsynced_dir_ops),
@@ -142,6 +145,8 @@ inline constexpr DurabilityMode kAllDurabilityModes[] = {
     DurabilityMode::kLog, DurabilityMode::kLogNoSync, DurabilityMode::kMetaFlip};
 inline constexpr KeyDistribution kAllDistributions[] = {
     KeyDistribution::kUniform, KeyDistribution::kZipf, KeyDistribution::kSequential};
+inline constexpr CrashPointMode kAllCrashPointModes[] = {CrashPointMode::kRandom,
+                                                         CrashPointMode::kEveryIo};
 inline constexpr Verdict kAllVerdicts[] = {Verdict::kPass,           Verdict::kDurability,
                                            Verdict::kAtomicity,      Verdict::kSnapshotIsolation,
                                            Verdict::kCrashState,     Verdict::kStructure,
@@ -152,11 +157,13 @@ inline constexpr StrategyKind kAllStrategies[] = {StrategyKind::kRandomWalk, Str
 
 inline std::span<const DurabilityMode> AllValues(DurabilityMode) { return kAllDurabilityModes; }
 inline std::span<const KeyDistribution> AllValues(KeyDistribution) { return kAllDistributions; }
+inline std::span<const CrashPointMode> AllValues(CrashPointMode) { return kAllCrashPointModes; }
 inline std::span<const Verdict> AllValues(Verdict) { return kAllVerdicts; }
 inline std::span<const StrategyKind> AllValues(StrategyKind) { return kAllStrategies; }
 
 inline const char* EnumName(DurabilityMode value) { return DurabilityModeName(value); }
 inline const char* EnumName(KeyDistribution value) { return KeyDistributionName(value); }
+inline const char* EnumName(CrashPointMode value) { return CrashPointModeName(value); }
 inline const char* EnumName(Verdict value) { return VerdictName(value); }
 inline const char* EnumName(StrategyKind value) { return StrategyKindName(value); }
 

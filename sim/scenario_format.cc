@@ -100,6 +100,9 @@ std::string FormatValue(std::string_view, FieldStyle style, uint64_t value) {
   return style == FieldStyle::kHex ? absl::StrFormat("\"0x%x\"", value)
                                    : absl::StrFormat("%d", value);
 }
+std::string FormatValue(std::string_view, FieldStyle, int64_t value) {
+  return absl::StrFormat("%d", value);
+}
 std::string FormatValue(std::string_view, FieldStyle, double value) { return FormatDouble(value); }
 std::string FormatValue(std::string_view, FieldStyle, bool value) {
   return value ? "true" : "false";

@@ -58,8 +58,10 @@ reverse_scan = 3
 as_of_read = 2
 
 [faults]
+crash_points = "random"
 crashes = 2
 crash_at_io = []
+crash_last_write_variant = -1
 sector_size_bytes = 512
 torn_writes = true
 lose_unsynced_dir_ops = false
@@ -182,6 +184,9 @@ void RandomFaults(Rng& rng, FaultPlan& faults) {
     io_index += rng.UniformInclusive(1, uint64_t{1} << 40);
     faults.crash_at_io.push_back(io_index);
   }
+  faults.crash_points = rng.OneIn(2) ? CrashPointMode::kRandom : CrashPointMode::kEveryIo;
+  faults.crash_last_write_variant =
+      static_cast<int64_t>(rng.UniformInclusive(0, kCrashLastWriteVariantMax + 1)) - 1;
   faults.sector_size_bytes = rng.OneIn(2) ? 512 : 4096;
   faults.torn_writes = rng.OneIn(2);
   faults.lose_unsynced_dir_ops = rng.OneIn(2);
@@ -239,6 +244,9 @@ TEST(FormatScenarioTest, RandomScenariosRoundTrip) {
     EXPECT_EQ(parsed->description, scenario.description) << "seed " << seed;
     EXPECT_EQ(parsed->workload.zipf_theta, scenario.workload.zipf_theta) << "seed " << seed;
     EXPECT_EQ(parsed->scheduler.fibers_max, scenario.scheduler.fibers_max) << "seed " << seed;
+    EXPECT_EQ(parsed->faults.crash_points, scenario.faults.crash_points) << "seed " << seed;
+    EXPECT_EQ(parsed->faults.crash_last_write_variant, scenario.faults.crash_last_write_variant)
+        << "seed " << seed;
   }
 }
 
@@ -264,7 +272,7 @@ TEST(ScenarioLibraryTest, EveryScenarioIsValidCanonicalAndDescribed) {
   }
   for (const char* expected :
        {"smoke", "crash-heavy", "torn-and-short-logs", "io-errors", "enospc", "readers-heavy",
-        "pct-deep", "big-values", "small-pages", "long-history"}) {
+        "pct-deep", "big-values", "small-pages", "long-history", "crash-points"}) {
     EXPECT_THAT(names, Contains(expected));
   }
 }

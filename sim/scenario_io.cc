@@ -75,6 +75,20 @@ Check ReadUnsigned(const toml::node& node, Unsigned& out) {
   return std::nullopt;
 }
 
+template <typename Signed>
+Check ReadSigned(const toml::node& node, Signed& out) {
+  const toml::value<int64_t>* value = node.as_integer();
+  if (value == nullptr) return WrongType(node, "an integer");
+  if (value->get() < std::numeric_limits<Signed>::min() ||
+      value->get() > std::numeric_limits<Signed>::max()) {
+    return Problem{&node, absl::StrFormat("%d is not in [%d, %d]", value->get(),
+                                          std::numeric_limits<Signed>::min(),
+                                          std::numeric_limits<Signed>::max())};
+  }
+  out = static_cast<Signed>(value->get());
+  return std::nullopt;
+}
+
 int HexDigitValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -109,6 +123,8 @@ Check ReadValue(const toml::node& node, FieldStyle, uint32_t& out) {
 Check ReadValue(const toml::node& node, FieldStyle style, uint64_t& out) {
   return style == FieldStyle::kHex ? ReadSeed(node, out) : ReadUnsigned(node, out);
 }
+
+Check ReadValue(const toml::node& node, FieldStyle, int64_t& out) { return ReadSigned(node, out); }
 
 // A float, or an integer (exactly representable ones only: TOML has no "1." shorthand).
 Check ReadValue(const toml::node& node, FieldStyle, double& out) {
@@ -297,6 +313,9 @@ std::optional<DurabilityMode> DurabilityModeFromName(std::string_view name) {
 }
 std::optional<KeyDistribution> KeyDistributionFromName(std::string_view name) {
   return EnumFromName<KeyDistribution>(name);
+}
+std::optional<CrashPointMode> CrashPointModeFromName(std::string_view name) {
+  return EnumFromName<CrashPointMode>(name);
 }
 std::optional<Verdict> VerdictFromName(std::string_view name) {
   return EnumFromName<Verdict>(name);

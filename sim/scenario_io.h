@@ -47,6 +47,7 @@ inline constexpr uint64_t kScenarioFileBytesMax = uint64_t{1} << 20;
 // The inverses of the *Name functions; nullopt for a name that is not one of them.
 [[nodiscard]] std::optional<DurabilityMode> DurabilityModeFromName(std::string_view name);
 [[nodiscard]] std::optional<KeyDistribution> KeyDistributionFromName(std::string_view name);
+[[nodiscard]] std::optional<CrashPointMode> CrashPointModeFromName(std::string_view name);
 [[nodiscard]] std::optional<Verdict> VerdictFromName(std::string_view name);
 [[nodiscard]] std::optional<StrategyKind> StrategyKindFromName(std::string_view name);
 

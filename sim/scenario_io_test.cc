@@ -107,6 +107,46 @@ TEST(ParseScenarioTest, WrongTypesNameTheFieldAndTheValuePosition) {
             "or \"meta-flip\"");
 }
 
+// SF-49, SF-51, SF-51a: the crash-point keys; a single crash state as a scenario, in canonical
+// form.
+TEST(ParseScenarioTest, CrashPointKeys) {
+  ASSERT_OK_AND_ASSIGN(const Scenario defaults, ParseScenario("name = \"x\"\n", "t.toml"));
+  EXPECT_EQ(defaults.faults.crash_points, CrashPointMode::kRandom);
+  EXPECT_EQ(defaults.faults.crash_last_write_variant, -1);
+  ASSERT_OK_AND_ASSIGN(const Scenario every,
+                       ParseScenario("name = \"x\"\n[faults]\ncrash_points = \"every-io\"\n", "t"));
+  EXPECT_EQ(every.faults.crash_points, CrashPointMode::kEveryIo);
+
+  Scenario point;
+  point.name = "one-crash-state";
+  point.faults.crashes = 0;
+  point.faults.crash_at_io = {812};
+  point.faults.crash_last_write_variant = 3;
+  const std::string text = FormatScenario(point);
+  EXPECT_THAT(text, HasSubstr("\n[faults]\ncrash_points = \"random\"\ncrashes = 0\n"
+                              "crash_at_io = [812]\ncrash_last_write_variant = 3\n"));
+  ASSERT_OK_AND_ASSIGN(const Scenario parsed, ParseScenario(text, "t.toml"));
+  EXPECT_EQ(parsed.faults.crash_at_io, std::vector<uint64_t>{812});
+  EXPECT_EQ(parsed.faults.crash_last_write_variant, 3);
+  EXPECT_EQ(FormatScenario(parsed), text);  // SF-81: the same bytes.
+}
+
+TEST(ParseScenarioTest, BadCrashPointValuesNameTheFieldAndPosition) {
+  EXPECT_EQ(ErrorFor("name = \"x\"\n[faults]\ncrash_points = \"every-write\"\n"),
+            "t.toml:3:16: faults.crash_points: \"every-write\" is not one of \"random\" or "
+            "\"every-io\"");
+  EXPECT_EQ(ErrorFor("name = \"x\"\n[faults]\ncrash_points = true\n"),
+            "t.toml:3:16: faults.crash_points: expected a string, got a boolean");
+  EXPECT_EQ(ErrorFor("name = \"x\"\n[faults]\ncrash_last_write_variant = \"torn\"\n"),
+            "t.toml:3:28: faults.crash_last_write_variant: expected an integer, got a string");
+  EXPECT_EQ(ErrorFor("name = \"x\"\n[faults]\ncrash_last_write_variant = -2\n"),
+            "t.toml:3:28: faults.crash_last_write_variant: -2 is not in [-1, 16777216]");
+  EXPECT_EQ(ErrorFor("name = \"x\"\n[faults]\ncrash_last_write_variant = 16777217\n"),
+            "t.toml:3:28: faults.crash_last_write_variant: 16777217 is not in [-1, 16777216]");
+  EXPECT_EQ(ErrorFor("name = \"x\"\n[faults]\ncrash_last_write_variant = 1.5\n"),
+            "t.toml:3:28: faults.crash_last_write_variant: expected an integer, got a float");
+}
+
 // SF-2: the seed is a hex string.
 TEST(ParseScenarioTest, SeedIsAHexString) {
   EXPECT_EQ(ErrorFor("name = \"x\"\nseed = 31\n"),

@@ -162,6 +162,9 @@ TEST(ScenarioNamesTest, EveryNameReadsBackAsItsValue) {
        {StrategyKind::kRandomWalk, StrategyKind::kPct, StrategyKind::kRoundRobin}) {
     EXPECT_EQ(StrategyKindFromName(StrategyKindName(kind)), kind);
   }
+  for (CrashPointMode mode : {CrashPointMode::kRandom, CrashPointMode::kEveryIo}) {
+    EXPECT_EQ(CrashPointModeFromName(CrashPointModeName(mode)), mode);
+  }
   EXPECT_EQ(DurabilityModeFromName("fsync"), std::nullopt);
   EXPECT_EQ(VerdictFromName("Pass"), std::nullopt);
 }
@@ -174,6 +177,7 @@ TEST(ScenarioNamesTest, NamesAreTheDocumentedOnes) {
   EXPECT_STREQ(VerdictName(Verdict::kPageAccounting), "page-accounting");
   EXPECT_STREQ(VerdictName(Verdict::kWorkerCrash), "worker-crash");
   EXPECT_STREQ(VerdictName(Verdict::kCrashState), "crash-state");
+  EXPECT_STREQ(CrashPointModeName(CrashPointMode::kEveryIo), "every-io");
 }
 
 }  // namespace

@@ -18,16 +18,25 @@ namespace {
 constexpr CommandHelp kHelp = {
     "run",
     "  northstar run <scenario.toml> [--seed HEX] [--trace FILE.jsonl]\n"
-    "                [--chrome-trace FILE.json] [--check-determinism] [--out DIR]\n",
+    "                [--chrome-trace FILE.json] [--check-determinism] [--out DIR]\n"
+    "                [--crash-points random|every-io] [--jobs J]\n",
     "Runs one seed of the scenario (the file's seed, or --seed) on the simulated disk and prints\n"
     "one line: the verdict, the seed, the trace hash and the run's statistics. On a failure it\n"
     "prints the checker's message, writes a repro file into --out and prints the command that\n"
     "replays it. --trace writes every trace event as JSON lines; --chrome-trace writes the first\n"
     "epoch as a Chrome trace (open it in Perfetto). --check-determinism runs the seed twice and\n"
     "compares the trace hashes.\n\n"
+    "--crash-points overrides the scenario's faults.crash_points. With every-io the seed runs\n"
+    "once without crashes, then once per crash state: a crash right after each I/O of that run,\n"
+    "each write in each of its variants (spec/fault_model.md, FM-12); it prints how many crash\n"
+    "states it checked, and a failure's repro file is the one failing crash state, which replays\n"
+    "alone. The traces are the run without crashes. --jobs J splits the crash states over J\n"
+    "worker processes (every-io only).\n\n"
     "Exit codes: 0 the run ended as the scenario expects (`expect`, usually pass); 1 a\n"
     "correctness failure, or a second run with a different trace hash; 2 bad usage or a bad\n"
     "scenario; 3 a liveness failure (deadlock, step budget).\n"};
+
+constexpr uint32_t kCrashPointJobsMax = 256;
 
 struct Flags {
   std::string scenario_path;
@@ -37,6 +46,8 @@ struct Flags {
   bool check_determinism = false;
   std::string out_dir = "northstar-failures";
   std::string plant_bug = "none";
+  std::string crash_points;  // Overrides the scenario's when set.
+  uint32_t jobs = 1;
 };
 
 std::optional<int> Parse(const Args& argv, Flags& flags) {
@@ -49,7 +60,11 @@ std::optional<int> Parse(const Args& argv, Flags& flags) {
       "check-determinism", po::bool_switch(&flags.check_determinism),
       "run twice; exit 1 if the trace hashes differ")(
       "out", po::value(&flags.out_dir)->default_value(flags.out_dir),
-      "where a failure's repro file goes");
+      "where a failure's repro file goes")(
+      "crash-points", po::value(&flags.crash_points),
+      "random or every-io: override the scenario's faults.crash_points")(
+      "jobs,j", po::value(&flags.jobs)->default_value(1),
+      "worker processes for the crash states of every-io");
   po::options_description hidden;
   hidden.add_options()("scenario", po::value(&flags.scenario_path))("plant-bug",
                                                                     po::value(&flags.plant_bug));
@@ -66,7 +81,25 @@ std::optional<int> Parse(const Args& argv, Flags& flags) {
   if (!flags.seed.empty() && !ParseSeed(flags.seed)) {
     return UsageError(kHelp.name, absl::StrFormat("--seed '%s' is not a hex seed", flags.seed));
   }
+  if (!flags.crash_points.empty() && !sim::CrashPointModeFromName(flags.crash_points)) {
+    return UsageError(kHelp.name, absl::StrFormat("--crash-points '%s' is not random or every-io",
+                                                  flags.crash_points));
+  }
+  if (flags.jobs == 0 || flags.jobs > kCrashPointJobsMax) {
+    return UsageError(kHelp.name, absl::StrFormat("--jobs must be in [1, %d]", kCrashPointJobsMax));
+  }
   return std::nullopt;
+}
+
+// 4812 as "4,812".
+std::string WithThousands(uint64_t value) {
+  const std::string digits = absl::StrFormat("%d", value);
+  std::string out;
+  for (size_t index = 0; index < digits.size(); index++) {
+    if (index > 0 && (digits.size() - index) % 3 == 0) out += ',';
+    out += digits[index];
+  }
+  return out;
 }
 
 struct TraceFiles {
@@ -120,6 +153,9 @@ int RunRun(const Args& argv) {
   absl::StatusOr<sim::Scenario> scenario = sim::ReadScenarioFile(flags.scenario_path);
   if (!scenario.ok()) return ReportError(kHelp.name, scenario.status());
   if (!flags.seed.empty()) scenario->seed = *ParseSeed(flags.seed);
+  if (!flags.crash_points.empty()) {
+    scenario->faults.crash_points = *sim::CrashPointModeFromName(flags.crash_points);
+  }
   const PlantedBug bug = *PlantedBugFromName(flags.plant_bug);
 
   TraceFiles files;
@@ -128,7 +164,7 @@ int RunRun(const Args& argv) {
     return ReportError(kHelp.name, opened);
   }
   const auto start = std::chrono::steady_clock::now();
-  absl::StatusOr<sim::RunResult> result = RunSeed(*scenario, bug, options);
+  absl::StatusOr<sim::RunResult> result = RunSeedInWorkers(*scenario, bug, flags.jobs, options);
   const double elapsed_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   if (!result.ok()) return ReportError(kHelp.name, result.status());
@@ -139,13 +175,21 @@ int RunRun(const Args& argv) {
       as_expected && result->verdict != sim::Verdict::kPass ? " (as expected)" : "", scenario->name,
       FormatSeed(scenario->seed), FormatTraceHash(result->trace_hash),
       FormatStats(result->stats, elapsed_ms));
+  if (result->stats.crash_states > 0) {
+    std::cout << absl::StrFormat(
+        "crash points: checked %s crash states over %s I/O indexes (every I/O)\n",
+        WithThousands(result->stats.crash_states), WithThousands(result->stats.crash_io_indexes));
+  }
   if (!as_expected) {
     if (result->verdict == sim::Verdict::kPass) {
       std::cout << absl::StrFormat("  expected %s\n", sim::VerdictName(scenario->expect));
     } else {
       std::cout << absl::StrFormat("  %s\n", FailureLine(result->verdict, result->message));
-      absl::StatusOr<std::string> path = WriteRepro(
-          {*scenario, result->verdict, result->message, result->trace_hash, bug}, flags.out_dir);
+      // A failed crash state of crash_points = "every-io" is recorded as its own scenario.
+      absl::StatusOr<std::string> path =
+          WriteRepro({result->repro_scenario.value_or(*scenario), result->verdict, result->message,
+                      result->trace_hash, bug},
+                     flags.out_dir);
       if (!path.ok()) return ReportError(kHelp.name, path.status());
       std::cout << absl::StrFormat("reproduce: northstar replay %s\n", *path);
     }

@@ -217,6 +217,10 @@ int RunTorture(const Args& argv) {
     if (!passed && outcome.verdict != sim::Verdict::kPass) {
       ReproInfo info{scenario, outcome.verdict, outcome.message, outcome.trace_hash, options.bug};
       info.scenario.seed = outcome.item.seed;
+      // A failed crash state of crash_points = "every-io" replays alone.
+      if (outcome.crash_state) {
+        info.scenario = sim::CrashStateScenario(info.scenario, *outcome.crash_state);
+      }
       if (options.crash_on_seed == outcome.item.seed) info.bug = PlantedBug::kAbort;
       absl::StatusOr<std::string> written = WriteRepro(info, flags.out_dir);
       if (written.ok()) {

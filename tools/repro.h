@@ -40,6 +40,14 @@ enum class PlantedBug { kNone, kAckWithoutSync, kAbort };
 [[nodiscard]] absl::StatusOr<sim::RunResult> RunSeed(const sim::Scenario& scenario, PlantedBug bug,
                                                      sim::RunOptions options = {});
 
+// RunSeed for a scenario with crash_points = "every-io", its crash states split over `jobs`
+// forked worker processes (tools/crash_point_workers.cc); the same result as RunSeed but for
+// the counts, which may include crash states past the first failure. Any other scenario, or
+// jobs = 1: RunSeed. A worker that dies is a kWorkerCrash result.
+[[nodiscard]] absl::StatusOr<sim::RunResult> RunSeedInWorkers(const sim::Scenario& scenario,
+                                                              PlantedBug bug, uint32_t jobs,
+                                                              sim::RunOptions options = {});
+
 // "0x1f" or "1f" (either case, 1..16 hex digits); nullopt otherwise.
 [[nodiscard]] std::optional<uint64_t> ParseSeed(std::string_view text);
 // "0x1f".

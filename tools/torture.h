@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/crash_points.h"
 #include "sim/runner.h"
 #include "sim/scenario.h"
 #include "tools/repro.h"
@@ -62,6 +63,9 @@ struct SeedOutcome {
   // first run's; the message says what each run gave. Always a failure (a correctness one when
   // the first run passed, reported under the label "nondeterminism").
   bool nondeterministic = false;
+  // crash_points = "every-io": the crash state that failed, whose single-point scenario
+  // (sim::CrashStateScenario) is the repro.
+  std::optional<sim::CrashState> crash_state;
 };
 
 // The label of an outcome in the report: "nondeterminism" for a nondeterministic seed whose first

@@ -63,10 +63,13 @@ void WriteAll(int fd, const std::string& text) {
 
 std::string FormatDone(uint64_t index, const SeedOutcome& outcome) {
   const sim::RunStats& s = outcome.stats;
-  return absl::StrFormat("done %d %d %d %d %d %d %d %d %d %d %d %d %.3f %d %s\n", index,
-                         static_cast<int>(outcome.verdict), outcome.trace_hash.value_or(0),
+  // The failed crash state: its I/O index (0: none) and variant.
+  const sim::CrashState state = outcome.crash_state.value_or(sim::CrashState{});
+  return absl::StrFormat("done %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %.3f %d %s\n",
+                         index, static_cast<int>(outcome.verdict), outcome.trace_hash.value_or(0),
                          s.transactions, s.commits, s.aborts, s.reads, s.crashes, s.recoveries,
-                         s.faults, s.steps, s.ios, outcome.elapsed_ms,
+                         s.faults, s.steps, s.ios, s.ops, s.crash_states, s.crash_io_indexes,
+                         state.io_index, state.variant, outcome.elapsed_ms,
                          outcome.nondeterministic ? 1 : 0, OneLine(outcome.message));
 }
 
@@ -76,11 +79,14 @@ bool ParseDone(const std::string& line, uint64_t& index, SeedOutcome& outcome) {
   int verdict = 0;
   int nondeterministic = 0;
   uint64_t hash = 0;
+  sim::CrashState state;
   sim::RunStats& s = outcome.stats;
   in >> index >> verdict >> hash >> s.transactions >> s.commits >> s.aborts >> s.reads >>
-      s.crashes >> s.recoveries >> s.faults >> s.steps >> s.ios >> outcome.elapsed_ms >>
+      s.crashes >> s.recoveries >> s.faults >> s.steps >> s.ios >> s.ops >> s.crash_states >>
+      s.crash_io_indexes >> state.io_index >> state.variant >> outcome.elapsed_ms >>
       nondeterministic;
   if (!in || verdict < 0 || verdict > static_cast<int>(sim::Verdict::kWorkerCrash)) return false;
+  if (state.io_index != 0) outcome.crash_state = state;
   outcome.verdict = static_cast<sim::Verdict>(verdict);
   outcome.nondeterministic = nondeterministic != 0;
   outcome.trace_hash = hash;
@@ -102,6 +108,12 @@ SeedOutcome RunItem(const sim::Scenario& base, TortureItem item, PlantedBug bug,
   outcome.message = result->message;
   outcome.trace_hash = result->trace_hash;
   outcome.stats = result->stats;
+  // A failed crash state travels as its I/O index and variant (sim::CrashStateScenario).
+  if (scenario.faults.crash_points == sim::CrashPointMode::kEveryIo && result->repro_scenario &&
+      result->repro_scenario->faults.crash_at_io.size() == 1) {
+    outcome.crash_state = sim::CrashState{result->repro_scenario->faults.crash_at_io[0],
+                                          result->repro_scenario->faults.crash_last_write_variant};
+  }
   if (check_determinism) {
     absl::StatusOr<sim::RunResult> second = RunSeed(scenario, bug);
     NS_ASSERT_MSG(second.ok(), second.status().ToString());

@@ -30,7 +30,7 @@ class SimDisk::SimFile final : public File {
   absl::Status pwrite(uint64_t offset_bytes, std::span<const uint8_t> data) override {
     std::lock_guard lock(disk_->mu_);
     NS_ASSIGN_OR_RETURN(Inode * inode, checked_inode("pwrite", offset_bytes, data.size()));
-    return disk_->write(*inode, path_, offset_bytes, data);
+    return disk_->write(*inode, inode_id_, path_, offset_bytes, data);
   }
 
   absl::StatusOr<uint64_t> size() override {
@@ -282,8 +282,8 @@ absl::StatusOr<size_t> SimDisk::read(Inode& inode, const std::string& path, uint
   return count;
 }
 
-absl::Status SimDisk::write(Inode& inode, const std::string& path, uint64_t offset_bytes,
-                            std::span<const uint8_t> data) {
+absl::Status SimDisk::write(Inode& inode, uint64_t inode_id, const std::string& path,
+                            uint64_t offset_bytes, std::span<const uint8_t> data) {
   NS_RETURN_IF_ERROR(begin_io("pwrite", path));
   counters_.io.writes++;
   write_calls_++;
@@ -318,6 +318,13 @@ absl::Status SimDisk::write(Inode& inode, const std::string& path, uint64_t offs
   }
   write_live(inode, target_bytes, data);
   counters_.io.bytes_written += data.size();
+  last_write_ = LastWrite{io_count_, inode_id, target_bytes, data.size()};
+  if (keep_write_log_) {
+    const uint64_t sector = options_.sector_size_bytes;
+    write_log_.push_back(SimDiskWrite{io_count_, path, target_bytes, data.size(),
+                                      target_bytes / sector,
+                                      SectorsTouched(target_bytes, data.size(), sector)});
+  }
   emit(SimDiskEventKind::kWrite, path, offset_bytes, data.size());
   return absl::OkStatus();
 }

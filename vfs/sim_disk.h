@@ -26,6 +26,11 @@
 // I/O calls, the clock of crash points: open, pread, pwrite, sync, truncate, remove, rename and
 // sync_dir, failed or not; size, list and exists are answered from memory and do not count.
 //
+// Crash-point enumeration (ALICE, CrashMonkey) walks every crash state of a short workload: it
+// needs to know which I/Os were writes (the write log, set_keep_write_log) and to choose how the
+// last write before a crash point comes back (SimDiskFaults::crash_last_write_variant): not at
+// all, its first k sectors, all of it, or torn inside its first sector.
+//
 // Every decision goes to the event callback, so a trace can record it. Thread-safe (one mutex;
 // the simulator runs on one OS thread anyway); the callback runs under that mutex and must not
 // call back into the disk.
@@ -36,6 +41,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -71,6 +77,16 @@ struct SimDiskFaults {
   // 0 = never), or with this probability per I/O call.
   uint64_t crash_after_io_count = 0;
   double crash_probability_per_io = 0.0;
+  // When >= 0, and crash() comes at the crash point (the I/O count is crash_after_io_count, the
+  // disk halted there or nothing followed), and that last I/O was a successful pwrite: its
+  // sectors come back as this variant instead of by the crash RNG (SimDiskWriteVariantName).
+  // For a write touching S sectors: 0 none of them; k in 1..S-1 the first k (a tear at a sector
+  // boundary); S all of them; S + 1 on a disk with torn_writes the first sector torn inside
+  // (new bytes up to the middle of the part of it the write covers, old bytes after) and the
+  // rest old; anything larger means S. The file keeps at least the bytes the variant persists
+  // (its size is drawn as usual and raised to cover them). Every other dirty sector, size and
+  // name resolves as usual; the RNG draws are the same for every variant. -1: no variant.
+  int64_t crash_last_write_variant = -1;
 };
 
 struct SimDiskOptions {
@@ -120,6 +136,28 @@ struct SimDiskEvent {
   uint64_t size = 0;
   uint64_t detail = 0;
 };
+
+// A successful pwrite as it landed (a misdirected write at its actual offset).
+struct SimDiskWrite {
+  uint64_t io_index = 0;  // Its place on the I/O clock (1-based, see SimDisk::io_count()).
+  std::string path;
+  uint64_t offset_bytes = 0;
+  uint64_t size_bytes = 0;
+  uint64_t first_sector = 0;  // The sectors it touched: [first_sector, first_sector + sectors).
+  uint64_t sectors = 0;
+};
+
+// The sectors of `sector_size_bytes` that the byte range [offset, offset + size) touches
+// (0 for an empty range).
+[[nodiscard]] uint64_t SectorsTouched(uint64_t offset_bytes, uint64_t size_bytes,
+                                      uint64_t sector_size_bytes);
+// How many variants (SimDiskFaults::crash_last_write_variant) a write touching `sectors` sectors
+// has: none, the first k for k = 1..S-1, all, and (torn_writes) torn: S + 1, or S + 2.
+[[nodiscard]] uint64_t SimDiskWriteVariantCount(uint64_t sectors, bool torn_writes);
+// "none of its 8 sectors persisted", "its first 3 of 8 sectors persisted", "all of its 8
+// sectors persisted", "its first sector torn inside, the other 7 not persisted".
+[[nodiscard]] std::string SimDiskWriteVariantName(int64_t variant, uint64_t sectors,
+                                                  bool torn_writes);
 
 struct SimDiskCounters {
   IoCounters io;
@@ -175,6 +213,19 @@ class SimDisk final : public FileSystem {
     return io_count_;
   }
 
+  // Whether to keep the write log (off by default: it grows with every write). Turning it off
+  // clears it.
+  void set_keep_write_log(bool keep) {
+    std::lock_guard lock(mu_);
+    keep_write_log_ = keep;
+    if (!keep) write_log_.clear();
+  }
+  // Every successful pwrite since set_keep_write_log(true), oldest first.
+  [[nodiscard]] std::vector<SimDiskWrite> write_log() const {
+    std::lock_guard lock(mu_);
+    return write_log_;
+  }
+
   // XXH3-64 of the durable state: the durable names (sorted) with their durable contents.
   [[nodiscard]] uint64_t durable_image_hash() const;
   // The durable content of `path` as crash() would leave it if nothing were pending; for tests.
@@ -198,8 +249,8 @@ class SimDisk final : public FileSystem {
 
   [[nodiscard]] absl::StatusOr<size_t> read(Inode& inode, const std::string& path,
                                             uint64_t offset_bytes, std::span<uint8_t> out);
-  [[nodiscard]] absl::Status write(Inode& inode, const std::string& path, uint64_t offset_bytes,
-                                   std::span<const uint8_t> data);
+  [[nodiscard]] absl::Status write(Inode& inode, uint64_t inode_id, const std::string& path,
+                                   uint64_t offset_bytes, std::span<const uint8_t> data);
   [[nodiscard]] absl::Status sync_file(Inode& inode, const std::string& path);
   [[nodiscard]] absl::Status truncate_file(Inode& inode, const std::string& path,
                                            uint64_t size_bytes);
@@ -212,9 +263,31 @@ class SimDisk final : public FileSystem {
   void rot_one_bit(Inode& inode, const std::string& path);
   [[nodiscard]] uint64_t live_bytes_total() const;
 
+  // The last successful pwrite, for crash_last_write_variant.
+  struct LastWrite {
+    uint64_t io_index = 0;  // 0: none yet.
+    uint64_t inode_id = 0;
+    uint64_t offset_bytes = 0;
+    uint64_t size_bytes = 0;
+  };
+  // What crash() does to the last write's sectors, when a variant applies.
+  struct WriteVariant {
+    uint64_t inode_id = 0;
+    uint64_t first_sector = 0;
+    uint64_t sectors = 0;
+    uint64_t new_sectors = 0;        // Leading sectors that come back new.
+    uint64_t torn_new_bytes = 0;     // > 0: the first sector is torn, this many bytes new.
+    uint64_t covered_end_bytes = 0;  // The file keeps at least this many bytes.
+  };
+
   void crash_directories();
   [[nodiscard]] uint64_t crash_size_bytes(const Inode& inode);
-  void crash_inode(Inode& inode, const std::string& path);
+  // The variant crash() applies to the last write, if any applies (see SimDiskFaults).
+  [[nodiscard]] std::optional<WriteVariant> last_write_variant() const;
+  void crash_inode(Inode& inode, const std::string& path, const WriteVariant* variant);
+  // One dirty sector's fate from the crash RNG: outcome 0 old, 1 new, 2 torn; new_bytes = how
+  // many leading bytes of the sector take the new content.
+  void draw_sector_outcome(uint64_t& outcome, uint64_t& new_bytes);
   // Drops inodes that no name (live, durable or pending) and no open handle refers to.
   void collect_garbage();
   void emit(SimDiskEventKind kind, std::string_view path, uint64_t offset = 0, uint64_t size = 0,
@@ -247,6 +320,9 @@ class SimDisk final : public FileSystem {
   uint64_t write_calls_ = 0;
   uint64_t sync_calls_ = 0;
   bool halted_ = false;
+  LastWrite last_write_;
+  bool keep_write_log_ = false;
+  std::vector<SimDiskWrite> write_log_;
   SimDiskCounters counters_;
   std::function<void(const SimDiskEvent&)> event_callback_;
 };

@@ -57,17 +57,87 @@ const char* SimDiskEventKindName(SimDiskEventKind kind) {
   NS_ASSERT_MSG(false, "unknown SimDiskEventKind");
 }
 
+uint64_t SectorsTouched(uint64_t offset_bytes, uint64_t size_bytes, uint64_t sector_size_bytes) {
+  NS_ASSERT(sector_size_bytes > 0);
+  if (size_bytes == 0) return 0;
+  return (offset_bytes + size_bytes - 1) / sector_size_bytes - offset_bytes / sector_size_bytes + 1;
+}
+
+uint64_t SimDiskWriteVariantCount(uint64_t sectors, bool torn_writes) {
+  if (sectors == 0) return 1;  // Nothing to persist: one state.
+  return sectors + 1 + (torn_writes ? 1 : 0);
+}
+
+std::string SimDiskWriteVariantName(int64_t variant, uint64_t sectors, bool torn_writes) {
+  if (variant < 0) return "its sectors resolved at random";
+  const uint64_t value = static_cast<uint64_t>(variant);
+  if (value == sectors + 1 && torn_writes) {
+    if (sectors == 1) return "its only sector torn inside";
+    return absl::StrFormat("its first sector torn inside, the other %d not persisted", sectors - 1);
+  }
+  if (value == 0) {
+    return sectors == 1 ? "its sector not persisted"
+                        : absl::StrFormat("none of its %d sectors persisted", sectors);
+  }
+  if (value >= sectors) {
+    return sectors == 1 ? "its sector persisted"
+                        : absl::StrFormat("all of its %d sectors persisted", sectors);
+  }
+  return absl::StrFormat("its first %d of %d sectors persisted", value, sectors);
+}
+
+std::optional<SimDisk::WriteVariant> SimDisk::last_write_variant() const {
+  const SimDiskFaults& faults = options_.faults;
+  if (faults.crash_last_write_variant < 0 || faults.crash_after_io_count == 0) return std::nullopt;
+  // Only the crash at the crash point, right after the write: not a later one.
+  if (io_count_ != faults.crash_after_io_count || last_write_.io_index != io_count_) {
+    return std::nullopt;
+  }
+  const uint64_t sector = options_.sector_size_bytes;
+  const uint64_t begin_bytes = last_write_.offset_bytes;
+  const uint64_t end_bytes = begin_bytes + last_write_.size_bytes;
+  WriteVariant variant;
+  variant.inode_id = last_write_.inode_id;
+  variant.first_sector = begin_bytes / sector;
+  variant.sectors = SectorsTouched(begin_bytes, last_write_.size_bytes, sector);
+  if (variant.sectors == 0) return std::nullopt;
+  const uint64_t chosen = static_cast<uint64_t>(faults.crash_last_write_variant);
+  if (chosen == variant.sectors + 1 && options_.torn_writes) {
+    // Torn in the middle of the part of the first sector that the write covers, so that the
+    // tear splits the write's own bytes; never at a sector edge.
+    const uint64_t sector_begin_bytes = variant.first_sector * sector;
+    const uint64_t sector_end_bytes = sector_begin_bytes + sector;
+    const uint64_t covered_end_bytes = std::min(end_bytes, sector_end_bytes);
+    const uint64_t cut_bytes = std::clamp(begin_bytes + (covered_end_bytes - begin_bytes) / 2,
+                                          sector_begin_bytes + 1, sector_end_bytes - 1);
+    variant.torn_new_bytes = cut_bytes - sector_begin_bytes;
+    variant.covered_end_bytes = covered_end_bytes;
+    return variant;
+  }
+  variant.new_sectors = std::min(chosen, variant.sectors);
+  variant.covered_end_bytes =
+      variant.new_sectors == 0
+          ? 0
+          : std::min(end_bytes, (variant.first_sector + variant.new_sectors) * sector);
+  return variant;
+}
+
 void SimDisk::crash() {
   std::lock_guard lock(mu_);
   counters_.crashes++;
-  emit(SimDiskEventKind::kCrash, "", io_count_);
+  const std::optional<WriteVariant> variant = last_write_variant();
+  // detail: the last write's variant + 1 when one applies, else 0.
+  emit(SimDiskEventKind::kCrash, "", io_count_, 0,
+       variant ? static_cast<uint64_t>(options_.faults.crash_last_write_variant) + 1 : 0);
   crash_directories();
   // Resolve each surviving inode once, in name order (an inode may have two durable names).
   std::set<uint64_t> resolved;
   for (const auto& [path, inode_id] : durable_names_) {
     if (!resolved.insert(inode_id).second) continue;
-    crash_inode(*inodes_.at(inode_id), path);
+    const bool written_last = variant && variant->inode_id == inode_id;
+    crash_inode(*inodes_.at(inode_id), path, written_last ? &*variant : nullptr);
   }
+  last_write_ = LastWrite{};
   live_names_ = durable_names_;
   for (auto& [id, inode] : inodes_) inode->open_handles = 0;
   epoch_++;  // Every handle from before the crash is now stale.
@@ -107,33 +177,41 @@ uint64_t SimDisk::crash_size_bytes(const Inode& inode) {
   return first_boundary_bytes + (choice - 1) * sector;
 }
 
-void SimDisk::crash_inode(Inode& inode, const std::string& path) {
+void SimDisk::crash_inode(Inode& inode, const std::string& path, const WriteVariant* variant) {
   const uint64_t sector = options_.sector_size_bytes;
-  const uint64_t final_size_bytes = crash_size_bytes(inode);
+  const uint64_t drawn_size_bytes = crash_size_bytes(inode);
+  // The last write's variant keeps the bytes it persists, whatever the size drawn.
+  const uint64_t final_size_bytes = variant == nullptr
+                                        ? drawn_size_bytes
+                                        : std::max(drawn_size_bytes, variant->covered_end_bytes);
   if (final_size_bytes != inode.live.size()) {
     emit(SimDiskEventKind::kCrashCut, path, inode.live.size(), final_size_bytes);
   }
   // Start from the durable image (zeros past its end), then resolve each dirty sector.
   std::vector<uint8_t> result = inode.durable;
   result.resize(static_cast<size_t>(final_size_bytes), 0);
-  const uint64_t torn_weight = options_.torn_writes ? options_.crash_torn_weight : 0;
-  const uint64_t weight_total =
-      options_.crash_keep_new_weight + options_.crash_keep_old_weight + torn_weight;
   for (uint64_t index : inode.dirty_sectors) {
     const uint64_t begin_bytes = index * sector;
     if (begin_bytes >= final_size_bytes) break;  // dirty_sectors is ordered.
     const uint64_t end_bytes = std::min(begin_bytes + sector, final_size_bytes);
-    const uint64_t draw = crash_rng_.Uniform(weight_total);
-    uint64_t new_bytes = 0;  // How many leading bytes of the sector take the new content.
+    // How many leading bytes of the sector take the new content; outcome 0 old, 1 new, 2 torn.
+    uint64_t new_bytes = 0;
     uint64_t outcome = 0;
-    if (draw < options_.crash_keep_old_weight) {
-      outcome = 0;
-    } else if (draw < options_.crash_keep_old_weight + options_.crash_keep_new_weight) {
-      outcome = 1;
-      new_bytes = sector;
-    } else {
-      outcome = 2;
-      new_bytes = crash_rng_.UniformInclusive(1, sector - 1);
+    // The same draws whatever the variant: the sectors within the drawn size draw.
+    if (begin_bytes < drawn_size_bytes) draw_sector_outcome(outcome, new_bytes);
+    if (variant != nullptr && index >= variant->first_sector &&
+        index < variant->first_sector + variant->sectors) {
+      const uint64_t position = index - variant->first_sector;
+      if (variant->torn_new_bytes > 0 && position == 0) {
+        outcome = 2;
+        new_bytes = variant->torn_new_bytes;
+      } else if (position < variant->new_sectors) {
+        outcome = 1;
+        new_bytes = sector;
+      } else {
+        outcome = 0;
+        new_bytes = 0;
+      }
     }
     emit(SimDiskEventKind::kCrashSector, path, begin_bytes, new_bytes, outcome);
     for (uint64_t offset = begin_bytes; offset < std::min(end_bytes, begin_bytes + new_bytes);
@@ -144,6 +222,24 @@ void SimDisk::crash_inode(Inode& inode, const std::string& path) {
   inode.durable = result;
   inode.live = std::move(result);
   inode.dirty_sectors.clear();
+}
+
+void SimDisk::draw_sector_outcome(uint64_t& outcome, uint64_t& new_bytes) {
+  const uint64_t sector = options_.sector_size_bytes;
+  const uint64_t torn_weight = options_.torn_writes ? options_.crash_torn_weight : 0;
+  const uint64_t weight_total =
+      options_.crash_keep_new_weight + options_.crash_keep_old_weight + torn_weight;
+  const uint64_t draw = crash_rng_.Uniform(weight_total);
+  if (draw < options_.crash_keep_old_weight) {
+    outcome = 0;
+    new_bytes = 0;
+  } else if (draw < options_.crash_keep_old_weight + options_.crash_keep_new_weight) {
+    outcome = 1;
+    new_bytes = sector;
+  } else {
+    outcome = 2;
+    new_bytes = crash_rng_.UniformInclusive(1, sector - 1);
+  }
 }
 
 void SimDisk::collect_garbage() {

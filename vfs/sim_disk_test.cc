@@ -426,5 +426,172 @@ TEST(SimDiskTest, UnnamedFilesVanishAtCrashButLiveWhileOpen) {
   EXPECT_FALSE(*disk.exists("/d/f"));
 }
 
+// Crash-point enumeration: the last write before a crash point comes back as the variant asked
+// for (SimDiskFaults::crash_last_write_variant), and only it.
+
+// The file "/d/f" after this: 8 durable sectors of 512 bytes (Pattern(4096, 1)); sector 7
+// overwritten and not synced (resolved by the crash RNG); then the last write, bytes
+// [700, 2200) = Pattern(1500, 2), touching sectors 1..4 and splitting sectors 1 and 4.
+constexpr uint64_t kVariantWriteOffset = 700;
+constexpr uint64_t kVariantWriteSize = 1500;
+
+struct VariantCrash {
+  std::string durable;  // "/d/f" after the crash.
+  std::string live;     // What reads saw just before it.
+  uint64_t crash_event_detail = 0;
+};
+
+// With `read_after_write`, one more I/O (a read) comes between the write and the crash point.
+VariantCrash CrashWithVariant(uint64_t seed, int64_t variant, bool torn_writes = true,
+                              bool read_after_write = false) {
+  SimDisk disk({.sector_size_bytes = 512, .torn_writes = torn_writes}, seed);
+  auto file = DurableFile(disk, Pattern(4096, 1));
+  Write(*file, 3584, Pattern(512, 3));
+  Write(*file, kVariantWriteOffset, Pattern(kVariantWriteSize, 2));
+  VariantCrash crash;
+  crash.live = Pattern(4096, 1);
+  crash.live.replace(3584, 512, Pattern(512, 3));
+  crash.live.replace(kVariantWriteOffset, kVariantWriteSize, Pattern(kVariantWriteSize, 2));
+  if (read_after_write) {
+    uint8_t byte = 0;
+    EXPECT_TRUE(file->pread(0, {&byte, 1}).ok());
+  }
+  disk.set_faults({.crash_after_io_count = disk.io_count(), .crash_last_write_variant = variant});
+  disk.set_event_callback([&](const SimDiskEvent& event) {
+    if (event.kind == SimDiskEventKind::kCrash) crash.crash_event_detail = event.detail;
+  });
+  disk.crash();
+  crash.durable = *disk.durable_content("/d/f");
+  return crash;
+}
+
+TEST(SimDiskVariantTest, SectorsTouchedAndVariantCounts) {
+  EXPECT_EQ(SectorsTouched(0, 0, 512), 0u);
+  EXPECT_EQ(SectorsTouched(0, 512, 512), 1u);
+  EXPECT_EQ(SectorsTouched(511, 2, 512), 2u);
+  EXPECT_EQ(SectorsTouched(kVariantWriteOffset, kVariantWriteSize, 512), 4u);
+  EXPECT_EQ(SectorsTouched(4096, 4096, 512), 8u);
+  EXPECT_EQ(SimDiskWriteVariantCount(4, true), 6u);
+  EXPECT_EQ(SimDiskWriteVariantCount(4, false), 5u);
+  EXPECT_EQ(SimDiskWriteVariantCount(1, true), 3u);
+  EXPECT_EQ(SimDiskWriteVariantCount(0, true), 1u);
+  EXPECT_EQ(SimDiskWriteVariantName(0, 4, true), "none of its 4 sectors persisted");
+  EXPECT_EQ(SimDiskWriteVariantName(3, 4, true), "its first 3 of 4 sectors persisted");
+  EXPECT_EQ(SimDiskWriteVariantName(4, 4, true), "all of its 4 sectors persisted");
+  EXPECT_EQ(SimDiskWriteVariantName(5, 4, true),
+            "its first sector torn inside, the other 3 not persisted");
+  EXPECT_EQ(SimDiskWriteVariantName(5, 4, false), "all of its 4 sectors persisted");
+}
+
+// Each variant gives exactly its bytes in the write's sectors, and leaves every other sector as
+// the crash RNG resolves it without a variant (the same draws).
+TEST(SimDiskVariantTest, EachVariantPersistsExactlyItsSectorsOfTheLastWrite) {
+  constexpr uint64_t kSector = 512;
+  constexpr uint64_t kFirst = kVariantWriteOffset / kSector;  // 1
+  constexpr uint64_t kSectors = 4;
+  const std::string old_content = Pattern(4096, 1);
+  for (uint64_t seed = 0; seed < 50; seed++) {
+    const VariantCrash random = CrashWithVariant(seed, -1);
+    EXPECT_EQ(random.crash_event_detail, 0u);
+    for (int64_t variant = 0; variant <= static_cast<int64_t>(kSectors) + 1; variant++) {
+      const VariantCrash crash = CrashWithVariant(seed, variant);
+      SCOPED_TRACE(testing::Message() << "seed " << seed << " variant " << variant);
+      ASSERT_EQ(crash.durable.size(), 4096u);
+      EXPECT_EQ(crash.crash_event_detail, static_cast<uint64_t>(variant) + 1);
+      std::string expected = old_content;
+      if (variant == static_cast<int64_t>(kSectors) + 1) {
+        // Torn: new bytes up to the middle of the write's part of sector 1, [700, 1024).
+        const uint64_t cut = kVariantWriteOffset + (1024 - kVariantWriteOffset) / 2;
+        expected.replace(kFirst * kSector, cut - kFirst * kSector,
+                         crash.live.substr(kFirst * kSector, cut - kFirst * kSector));
+      } else {
+        const uint64_t new_sectors = static_cast<uint64_t>(variant);
+        expected.replace(kFirst * kSector, new_sectors * kSector,
+                         crash.live.substr(kFirst * kSector, new_sectors * kSector));
+      }
+      // Sectors 0..6 are exactly as the variant says; sector 7 as the RNG said without it.
+      EXPECT_EQ(crash.durable.substr(0, 7 * kSector), expected.substr(0, 7 * kSector));
+      EXPECT_EQ(crash.durable.substr(7 * kSector), random.durable.substr(7 * kSector));
+    }
+  }
+}
+
+TEST(SimDiskVariantTest, ATornVariantNeedsATearingDisk) {
+  const VariantCrash all = CrashWithVariant(3, 4, /*torn_writes=*/false);
+  const VariantCrash past = CrashWithVariant(3, 5, /*torn_writes=*/false);
+  const VariantCrash far = CrashWithVariant(3, 1000, /*torn_writes=*/false);
+  EXPECT_EQ(past.durable, all.durable);
+  EXPECT_EQ(far.durable, all.durable);
+  EXPECT_EQ(all.durable.substr(512, 4 * 512), all.live.substr(512, 4 * 512));
+}
+
+TEST(SimDiskVariantTest, OnlyTheCrashRightAfterTheWriteTakesTheVariant) {
+  for (uint64_t seed = 0; seed < 20; seed++) {
+    const VariantCrash random = CrashWithVariant(seed, -1);
+    const VariantCrash later = CrashWithVariant(seed, 0, true, /*read_after_write=*/true);
+    EXPECT_EQ(later.crash_event_detail, 0u) << "seed " << seed;
+    EXPECT_EQ(later.durable, random.durable) << "seed " << seed;
+  }
+}
+
+// A write that grows the file: the file keeps the bytes the variant persists, whatever size the
+// crash RNG draws (FM-3 cuts only at sector boundaries).
+TEST(SimDiskVariantTest, AGrowingWriteKeepsWhatItsVariantPersists) {
+  const std::string appended = Pattern(1300, 4);  // [4096, 5396): sectors 8..10.
+  for (uint64_t seed = 0; seed < 100; seed++) {
+    for (int64_t variant = 0; variant <= 4; variant++) {
+      SimDisk disk({.sector_size_bytes = 512}, seed);
+      auto file = DurableFile(disk, Pattern(4096, 1));
+      Write(*file, 4096, appended);
+      disk.set_faults(
+          {.crash_after_io_count = disk.io_count(), .crash_last_write_variant = variant});
+      disk.crash();
+      const std::string content = *disk.durable_content("/d/f");
+      SCOPED_TRACE(testing::Message() << "seed " << seed << " variant " << variant);
+      ASSERT_EQ(content.substr(0, 4096), Pattern(4096, 1));
+      if (variant == 0) {
+        // Not persisted: cut at a sector boundary (or the new size), old bytes (zeros) inside.
+        EXPECT_EQ(content.substr(4096), std::string(content.size() - 4096, '\0'));
+      } else if (variant == 4) {
+        // Torn: sector 8 holds new bytes up to its middle, 4096 + 256.
+        ASSERT_GE(content.size(), 4096u + 512u);
+        EXPECT_EQ(content.substr(4096, 256), appended.substr(0, 256));
+        EXPECT_EQ(content.substr(4096 + 256, 256), std::string(256, '\0'));
+      } else {
+        const uint64_t kept = std::min<uint64_t>(appended.size(), variant * 512);
+        ASSERT_GE(content.size(), 4096 + kept);
+        EXPECT_EQ(content.substr(4096, kept), appended.substr(0, kept));
+      }
+    }
+  }
+}
+
+TEST(SimDiskVariantTest, TheWriteLogRecordsEachSuccessfulWriteAsItLanded) {
+  SimDisk disk({.sector_size_bytes = 512}, 1);
+  auto file = Create(disk, "/d/f");  // I/O 1
+  Write(*file, 0, "abc");            // I/O 2: before the log is kept.
+  disk.set_keep_write_log(true);
+  Write(*file, 700, Pattern(1500, 2));  // I/O 3
+  ASSERT_TRUE(file->sync().ok());       // I/O 4
+  disk.set_faults({.write_error_at_call = 3});
+  EXPECT_FALSE(file->pwrite(0, AsBytes("x")).ok());  // I/O 5: failed, not logged.
+  disk.set_faults({.misdirected_write_probability = 1.0});
+  Write(*file, 8192, Pattern(512, 3));  // I/O 6: lands a few sectors away.
+  const std::vector<SimDiskWrite> log = disk.write_log();
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[0].io_index, 3u);
+  EXPECT_EQ(log[0].path, "/d/f");
+  EXPECT_EQ(log[0].offset_bytes, 700u);
+  EXPECT_EQ(log[0].size_bytes, 1500u);
+  EXPECT_EQ(log[0].first_sector, 1u);
+  EXPECT_EQ(log[0].sectors, 4u);
+  EXPECT_EQ(log[1].io_index, 6u);
+  EXPECT_NE(log[1].offset_bytes, 8192u);
+  EXPECT_EQ(log[1].first_sector, log[1].offset_bytes / 512);
+  EXPECT_EQ(log[1].sectors, 1u);
+  disk.set_keep_write_log(false);
+  EXPECT_TRUE(disk.write_log().empty());
+}
+
 }  // namespace
 }  // namespace northstar::vfs
