@@ -113,7 +113,7 @@ std::string FormatValue(std::string_view key, FieldStyle style, const std::strin
 std::string FormatValue(std::string_view, FieldStyle, const std::vector<uint64_t>& values) {
   std::string list = "[";
   for (size_t index = 0; index < values.size(); index++) {
-    list += absl::StrFormat(index == 0 ? "%d" : ", %d", values[index]);
+    list += absl::StrFormat("%s%d", index == 0 ? "" : ", ", values[index]);
   }
   return list + "]";
 }
