@@ -11,7 +11,8 @@
 namespace northstar::sim {
 namespace {
 
-bool operator<(const CrashState& left, const CrashState& right) {
+// Enumeration order: by I/O index, then variant.
+bool Before(const CrashState& left, const CrashState& right) {
   return std::pair(left.io_index, left.variant) < std::pair(right.io_index, right.variant);
 }
 
@@ -124,20 +125,28 @@ CrashStatesResult RunCrashStates(const Scenario& scenario, const CrashStatePlan&
   NS_ASSERT(first_io >= 1 && last_io <= plan.io_count());
   CrashStatesResult result;
   for (uint64_t io_index = first_io; io_index <= last_io; io_index++) {
-    result.stats.crash_io_indexes++;
+    bool reached = false;
     for (const CrashState& state : plan.states_at(io_index)) {
       const Scenario point = CrashStateScenario(scenario, state);
       internal::Run run(point, options.planted_bug);
-      run.stop_after_first_recovery();
+      run.stop_after_exact_crash_recovery();
       const RunResult one = run.execute(RunOptions{.planted_bug = options.planted_bug});
+      if (run.exact_crash_io_count() == 0 && io_index == plan.io_count()) {
+        // The reference run ended right after its last I/O without a crash, and so did this
+        // one (injected corruption that leaves nothing to recover ends a run): no crash state.
+        NS_ASSERT(one.verdict == Verdict::kPass);
+        continue;
+      }
       // The run repeats the reference run's I/Os up to the crash point: it must crash there.
-      NS_ASSERT_MSG(run.first_crash_io_count() == io_index,
-                    absl::StrFormat("crash state %s: the first crash came at I/O %d",
-                                    plan.describe(state), run.first_crash_io_count()));
+      NS_ASSERT_MSG(run.exact_crash_io_count() == io_index,
+                    absl::StrFormat("crash state %s: the crash came at I/O %d",
+                                    plan.describe(state), run.exact_crash_io_count()));
+      reached = true;
       AddStats(result.stats, one.stats);
       result.stats.crash_states++;
       result.trace_hash_sum += one.trace_hash;
       if (one.verdict != Verdict::kPass) {
+        result.stats.crash_io_indexes++;
         result.verdict = one.verdict;
         result.message = WithContext(one.verdict, one.message,
                                      absl::StrFormat("crash state %s", plan.describe(state)));
@@ -146,6 +155,7 @@ CrashStatesResult RunCrashStates(const Scenario& scenario, const CrashStatePlan&
         return result;
       }
     }
+    if (reached) result.stats.crash_io_indexes++;
   }
   return result;
 }
@@ -162,7 +172,7 @@ RunResult MergeCrashPointResults(const Scenario& scenario, const CrashPointRefer
     merged.stats.crash_io_indexes += range.stats.crash_io_indexes;
     trace_hash_sum += range.trace_hash_sum;
     if (range.verdict == Verdict::kPass) continue;
-    if (first_failure == nullptr || range.failed_state < first_failure->failed_state) {
+    if (first_failure == nullptr || Before(range.failed_state, first_failure->failed_state)) {
       first_failure = &range;
     }
   }

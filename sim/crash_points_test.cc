@@ -86,6 +86,22 @@ TEST(CrashPointsTest, TheEngineAsIsPassesEveryCrashState) {
   }
 }
 
+// EIO stops the workload's fibers and ends epochs in crashes of their own: the crash states
+// after those still come exactly at their I/O index (the runner asserts it).
+TEST(CrashPointsTest, FaultsThatEndEpochsEarlyStillReachEveryCrashPoint) {
+  Scenario scenario = Short(7);
+  scenario.faults.write_error_probability = 0.02;
+  scenario.faults.sync_error_probability = 0.05;
+  const CrashPointReference reference = RunCrashPointReference(scenario, {});
+  ASSERT_EQ(reference.result.verdict, Verdict::kPass) << reference.result.message;
+  EXPECT_GT(reference.result.stats.crashes, 0u) << "the faults should end an epoch";
+  const CrashStatesResult run =
+      RunCrashStates(scenario, reference.plan, 1, reference.plan.io_count(), {});
+  EXPECT_EQ(run.verdict, Verdict::kPass) << run.message;
+  EXPECT_EQ(run.stats.crash_io_indexes, reference.plan.io_count());
+  EXPECT_EQ(run.stats.crash_states, reference.plan.state_count());
+}
+
 TEST(CrashPointsTest, SplittingTheRangesGivesTheSameResult) {
   const Scenario scenario = Short(4);
   const CrashPointReference reference = RunCrashPointReference(scenario, {});

@@ -232,7 +232,7 @@ RunResult Run::execute(const RunOptions& options) {
                 options.trace, disk_);
     epoch_ = &epoch;
     const bool opened = open_and_check(epoch);
-    if (opened && stop_after_first_recovery_ && result_.stats.recoveries > 0) {
+    if (opened && stop_after_exact_crash_recovery_ && exact_crash_io_count_ > 0) {
       ended_ = true;  // The crash state is checked; the rest of the workload is not run.
     } else if (opened && !writers_done()) {
       uint64_t progress_before = 0;
@@ -259,12 +259,13 @@ RunResult Run::execute(const RunOptions& options) {
     db_.reset();
     epoch_ = nullptr;
     if (!failed() && !ended_) {
-      const uint64_t io_now = disk_.io_count();
-      if (first_crash_io_count_ == 0) first_crash_io_count_ = io_now;
       // The exact crash points this crash reached are spent.
+      const uint64_t io_now = disk_.io_count();
       const std::vector<uint64_t>& exact = scenario_.faults.crash_at_io;
-      while (next_exact_crash_ < exact.size() && exact[next_exact_crash_] <= io_now)
+      while (next_exact_crash_ < exact.size() && exact[next_exact_crash_] <= io_now) {
         next_exact_crash_++;
+        if (next_exact_crash_ == exact.size()) exact_crash_io_count_ = io_now;
+      }
       disk_.crash();
       result_.stats.crashes++;
     }

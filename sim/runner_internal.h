@@ -36,16 +36,18 @@ class Run {
   // For crash-point enumeration (sim/crash_points.cc); call before execute().
   // Keeps the disk's write log (vfs::SimDisk::write_log) for write_log().
   void keep_write_log() { disk_.set_keep_write_log(true); }
-  // Ends the run once the first recovery after a crash has been checked, instead of running the
-  // rest of the workload.
-  void stop_after_first_recovery() { stop_after_first_recovery_ = true; }
+  // Ends the run once the recovery after the crash at its crash_at_io points has been checked,
+  // instead of running the rest of the workload. (Crashes before them, where a fault stopped the
+  // workload's fibers, do not end it.)
+  void stop_after_exact_crash_recovery() { stop_after_exact_crash_recovery_ = true; }
   // Ends the run when the writers are done, without the final crash and recovery.
   void skip_final_crash() { skip_final_crash_ = true; }
 
   // After execute():
   [[nodiscard]] std::vector<vfs::SimDiskWrite> write_log() const { return disk_.write_log(); }
-  // The disk's I/O count at the first crash() of the run (0 if none), and now.
-  [[nodiscard]] uint64_t first_crash_io_count() const { return first_crash_io_count_; }
+  // The disk's I/O count at the crash() that reached the last crash_at_io point (0 if none did),
+  // and now.
+  [[nodiscard]] uint64_t exact_crash_io_count() const { return exact_crash_io_count_; }
   [[nodiscard]] uint64_t io_count() const { return disk_.io_count(); }
 
  private:
@@ -99,9 +101,9 @@ class Run {
   Epoch* epoch_ = nullptr;
   RunResult result_;
   bool ended_ = false;  // The run cannot go on (e.g. injected corruption made recovery fail).
-  bool stop_after_first_recovery_ = false;
+  bool stop_after_exact_crash_recovery_ = false;
   bool skip_final_crash_ = false;
-  uint64_t first_crash_io_count_ = 0;
+  uint64_t exact_crash_io_count_ = 0;
 };
 
 }  // namespace northstar::sim::internal

@@ -1,7 +1,7 @@
 // RunSeedInWorkers: the crash states of crash_points = "every-io" over forked worker processes.
 //
 // The parent runs the reference run, then splits the I/O indexes 1..N into chunks of about
-// N / (16 * jobs) indexes; worker w runs chunks w, w + jobs, w + 2 * jobs, ... in order (the
+// N / (64 * jobs) indexes; worker w runs chunks w, w + jobs, w + 2 * jobs, ... in order (the
 // interleaving spreads the long crash states, those late in the workload, evenly) and stops at
 // its first failing crash state. It writes one line per chunk to its pipe:
 //   "chunk <verdict> <io index> <variant> <failed trace hash> <trace hash sum> <stats...>
@@ -29,7 +29,7 @@
 namespace northstar::tools {
 namespace {
 
-constexpr uint64_t kChunksPerJob = 16;
+constexpr uint64_t kChunksPerJob = 64;
 
 struct CrashWorker {
   pid_t pid = -1;
