@@ -17,7 +17,7 @@ struct Command {
   int (*run)(const Args& args);
 };
 
-constexpr std::array<Command, 9> kCommands = {{
+constexpr std::array<Command, 10> kCommands = {{
     {"kv", "put, get, delete and scan keys of a database file", RunKv},
     {"validate", "check a database file: structure, checksums, page accounting", RunValidate},
     {"dump", "print the meta pages and the tree of a database file, or one page", RunDump},
@@ -31,6 +31,8 @@ constexpr std::array<Command, 9> kCommands = {{
     {"replay", "run a repro file again: does the failure reproduce, same trace hash?", RunReplay},
     {"shrink", "make a failing repro file as small as it can while it still fails the same way",
      RunShrink},
+    {"bench", "run benchmarks on a real disk; JSON per repeat, compare, gate, baselines",
+     RunBench},
 }};
 
 void PrintUsage(std::ostream& out) {

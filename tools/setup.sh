@@ -8,7 +8,7 @@ packages=(
   build-essential g++ clang libclang-rt-14-dev cmake ninja-build git pkg-config
   # Libraries.
   libabsl-dev libboost-context-dev libboost-program-options-dev libtomlplusplus-dev
-  liburing-dev libxxhash-dev libgtest-dev libgmock-dev
+  liburing-dev libxxhash-dev libgtest-dev libgmock-dev nlohmann-json3-dev
 )
 
 missing=()

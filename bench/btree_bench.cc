@@ -1,0 +1,177 @@
+// btree/*: building a tree through write transactions, point lookups and range scans on a hot
+// tree, all through engine::Db.
+#include <memory>
+#include <optional>
+
+#include "absl/strings/str_format.h"
+#include "bench/harness.h"
+#include "bench/workload.h"
+#include "engine/db.h"
+#include "util/random.h"
+#include "util/status.h"
+
+namespace northstar::bench {
+namespace {
+
+constexpr uint64_t kKeysFull = 1'000'000;
+
+// Inserts batch `index` (kBatchPuts keys) per op into a fresh database with default options
+// (kLog durability: one log sync per commit; checkpoints as the log and cache fill).
+class Build final : public BenchCase {
+ public:
+  explicit Build(bool random) : random_(random) {}
+  ~Build() override { teardown(); }
+
+  absl::Status setup(const BenchEnv& env) override {
+    ops_ = env.ops;
+    NS_ASSIGN_OR_RETURN(db_, engine::Db::open(*env.fs, PathIn(env.dir, "build.ns"), options_));
+    return absl::OkStatus();
+  }
+  absl::Status op(uint64_t index) override {
+    NS_ASSIGN_OR_RETURN(std::unique_ptr<engine::WriteTxn> txn, db_->begin_write());
+    for (uint64_t n = index * kBatchPuts; n < (index + 1) * kBatchPuts; n++) {
+      FillKey(random_ ? Scramble(n) : n, key_);
+      NS_RETURN_IF_ERROR(txn->put(key_, PooledValue(n)));
+    }
+    return txn->commit();
+  }
+  void teardown() override { db_.reset(); }
+  nlohmann::json parameters() const override {
+    return {{"keys_measured", ops_ * kBatchPuts},
+            {"key_bytes", kKeyBytes},
+            {"value_bytes", kValueBytes},
+            {"batch", kBatchPuts},
+            {"order", random_ ? "random" : "sequential"},
+            {"durability", "log"},
+            {"cache_budget_bytes", options_.cache_budget_bytes}};
+  }
+
+ private:
+  const bool random_;
+  engine::DbOptions options_;
+  uint64_t ops_ = 0;
+  std::unique_ptr<engine::Db> db_;
+  std::string key_;
+};
+
+// A hot database of 1M keys (scaled) and one read snapshot on it.
+class HotTree : public BenchCase {
+ public:
+  ~HotTree() override { HotTree::teardown(); }
+
+  absl::Status setup(const BenchEnv& env) override {
+    keys_ = ScaledCount(kKeysFull, env.scale, 2 * kBatchPuts);
+    engine::DbOptions options;
+    options.durability = engine::Durability::kLogNoSync;
+    options.cache_budget_bytes = HotCacheBudgetBytes(keys_);
+    cache_budget_bytes_ = options.cache_budget_bytes;
+    NS_ASSIGN_OR_RETURN(db_, BuildDatabase(*env.fs, PathIn(env.dir, "tree.ns"), keys_, options));
+    NS_RETURN_IF_ERROR(WarmCache(*db_));
+    NS_ASSIGN_OR_RETURN(txn_, db_->begin_read());
+    rng_.emplace(env.seed);
+    return absl::OkStatus();
+  }
+  void teardown() override {
+    txn_.reset();
+    db_.reset();
+  }
+  nlohmann::json parameters() const override {
+    return {{"keys", keys_},
+            {"key_bytes", kKeyBytes},
+            {"value_bytes", kValueBytes},
+            {"cache_budget_bytes", cache_budget_bytes_}};
+  }
+
+ protected:
+  uint64_t keys_ = 0;
+  uint64_t cache_budget_bytes_ = 0;
+  std::unique_ptr<engine::Db> db_;
+  std::unique_ptr<engine::ReadTxn> txn_;
+  std::optional<Rng> rng_;
+  std::string key_;
+};
+
+class PointGet final : public HotTree {
+ public:
+  absl::Status op(uint64_t) override {
+    const uint64_t n = rng_->Uniform(keys_);
+    FillKey(n, key_);
+    NS_ASSIGN_OR_RETURN(const std::optional<std::string> value, txn_->get(key_));
+    if (!value || value->size() != kValueBytes) {
+      return absl::InternalError(absl::StrFormat("key %d: missing or wrong value", n));
+    }
+    return absl::OkStatus();
+  }
+};
+
+class RangeScan final : public HotTree {
+ public:
+  static constexpr uint64_t kRows = 1000;
+
+  absl::Status op(uint64_t) override {
+    const uint64_t first = rng_->Uniform(keys_ - kRows + 1);
+    FillKey(first, key_);
+    std::unique_ptr<engine::Cursor> cursor = txn_->cursor();
+    NS_RETURN_IF_ERROR(cursor->seek(key_));
+    uint64_t bytes = 0;
+    for (uint64_t row = 0; row < kRows; row++) {
+      if (!cursor->valid()) return absl::InternalError("scan ended early");
+      NS_ASSIGN_OR_RETURN(const std::string value, cursor->value());
+      bytes += cursor->key().size() + value.size();
+      NS_RETURN_IF_ERROR(cursor->next());
+    }
+    if (bytes != kRows * (kKeyBytes + kValueBytes)) return absl::InternalError("short rows");
+    return absl::OkStatus();
+  }
+  nlohmann::json parameters() const override {
+    nlohmann::json parameters = HotTree::parameters();
+    parameters["rows_per_scan"] = kRows;
+    return parameters;
+  }
+};
+
+const BenchRegistrar kBuildSequential({
+    .name = "btree/build_sequential_insert_1m",
+    .description = "Insert 1M keys in ascending order, one write transaction of 1,000 puts per "
+                   "op, each committed durably (kLog: one log fdatasync), default options",
+    .unit = "puts",
+    .items_per_op = kBatchPuts,
+    .ops_default = kKeysFull / kBatchPuts,
+    .warmup_ops_default = 0,
+    .make = [] { return std::make_unique<Build>(/*random=*/false); },
+});
+
+const BenchRegistrar kBuildRandom({
+    .name = "btree/build_random_insert_1m",
+    .description = "Insert 1M keys in random order (a bijective scramble of 0..1M-1), one write "
+                   "transaction of 1,000 puts per op, each committed durably, default options",
+    .unit = "puts",
+    .items_per_op = kBatchPuts,
+    .ops_default = kKeysFull / kBatchPuts,
+    .warmup_ops_default = 0,
+    .make = [] { return std::make_unique<Build>(/*random=*/true); },
+});
+
+const BenchRegistrar kPointGet({
+    .name = "btree/point_get_hot_1m",
+    .description = "ReadTxn::get of a uniformly random existing key in a 1M-key database whose "
+                   "every page is in the page cache; one snapshot for all gets",
+    .unit = "gets",
+    .ops_default = 200'000,
+    .warmup_ops_default = 10'000,
+    .make = [] { return std::make_unique<PointGet>(); },
+});
+
+const BenchRegistrar kRangeScan({
+    .name = "btree/range_scan_1k_rows_hot",
+    .description = "Cursor seek to a uniformly random key of a hot 1M-key database, then 1,000 "
+                   "rows forward, reading each key and value",
+    .unit = "rows",
+    .items_per_op = RangeScan::kRows,
+    .ops_default = 5000,
+    .warmup_ops_default = 200,
+    .make = [] { return std::make_unique<RangeScan>(); },
+});
+
+}  // namespace
+}  // namespace northstar::bench
