@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -18,6 +19,7 @@
 #include "engine/log/reader.h"
 #include "engine/pager.h"
 #include "gmock/gmock.h"
+#include "nlohmann/json.hpp"
 #include "gtest/gtest.h"
 #include "tools/torture.h"
 #include "util/testing.h"
@@ -781,6 +783,31 @@ TEST_F(CliTest, TortureMaxFailuresStopsAtTheFirstFailure) {
   const size_t total_at = text.find("\n  \"seeds\": ");  // The run's total, not a scenario's.
   ASSERT_NE(total_at, std::string::npos) << text;
   EXPECT_LT(std::stoull(text.substr(total_at + 12)), 100u) << text;
+}
+
+// Parsed, not grepped: failure messages hold quotes, backslashes and escaped binary keys.
+TEST_F(CliTest, TortureWritesValidJsonAndJunitXmlForFailures) {
+  const std::string json_path = dir_.path() + "/summary.json";
+  const std::string junit_path = dir_.path() + "/junit.xml";
+  const std::string io_errors = std::string(NORTHSTAR_SOURCE_DIR) + "/scenarios/io-errors.toml";
+  Result result = Run({"torture", kSmoke, io_errors, "--seeds", "4", "--jobs", "2", "--plant-bug",
+                       "ack-without-sync", "--out", dir_.path() + "/failures", "--json",
+                       json_path, "--junit", junit_path});
+  EXPECT_EQ(result.exit_code, kExitCheckFailed) << result.out << result.err;
+  const nlohmann::json summary = nlohmann::json::parse(ReadWholeFile(json_path));
+  EXPECT_EQ(summary.at("seeds").get<int>(), 8);
+  ASSERT_TRUE(summary.at("failures").is_array());
+  EXPECT_EQ(summary.at("failures").size(), 8 - summary.at("passes").get<size_t>());
+  ASSERT_FALSE(summary.at("failures").empty());
+  for (const nlohmann::json& failure : summary.at("failures")) {
+    EXPECT_TRUE(failure.at("message").is_string());
+    EXPECT_TRUE(std::filesystem::exists(failure.at("repro").get<std::string>()));
+    EXPECT_THAT(failure.at("trace_hash").get<std::string>(), StartsWith("0x"));
+  }
+  EXPECT_EQ(summary.at("scenarios").size(), 2u);
+  // xmllint (libxml2-utils, installed by tools/setup.sh) checks that the XML is well formed.
+  const int xmllint = std::system(("xmllint --noout " + junit_path + " 2>&1").c_str());
+  EXPECT_EQ(xmllint, 0) << "xmllint rejects " << junit_path << ":\n" << ReadWholeFile(junit_path);
 }
 
 TEST_F(CliTest, RunTortureReplayBadUsageAndMissingFiles) {

@@ -9,6 +9,8 @@ packages=(
   # Libraries.
   libabsl-dev libboost-context-dev libboost-program-options-dev libtomlplusplus-dev
   liburing-dev libxxhash-dev libgtest-dev libgmock-dev nlohmann-json3-dev
+  # Test tools: xmllint checks that the JUnit XML torture writes is well formed.
+  libxml2-utils
 )
 
 missing=()
