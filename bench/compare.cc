@@ -59,6 +59,61 @@ std::string XmlEscape(std::string_view text) {
   return escaped;
 }
 
+// The bar chart's layout: benchmark names right-aligned left of kSvgPlotLeft, two bars per
+// row (throughput, p99) growing from the 1.0 line.
+constexpr int kSvgMargin = 20, kSvgTop = 70, kSvgRowHeight = 34;
+constexpr int kSvgLabelRight = 300, kSvgPlotLeft = 350, kSvgPlotWidth = 520;
+constexpr const char* kSvgThroughputColor = "#2b6cb0";
+constexpr const char* kSvgLatencyColor = "#c05621";
+
+struct SvgScale {
+  double low = 0;
+  double high = 2;
+  [[nodiscard]] double x(double ratio) const {
+    return kSvgPlotLeft + (ratio - low) / (high - low) * kSvgPlotWidth;
+  }
+};
+
+void WriteSvgRow(const ComparisonRow& row, int y, const SvgScale& scale, std::ostream& out) {
+  // "!": the sides differ in parameters or backend (a backend comparison, say).
+  out << absl::StrFormat("<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s%s</text>\n",
+                         kSvgLabelRight, y + 18, XmlEscape(row.benchmark),
+                         row.mismatches.empty() ? "" : " !");
+  const std::pair<double, const char*> bars[] = {{*row.throughput_ratio(), kSvgThroughputColor},
+                                                 {*row.p99_ratio(), kSvgLatencyColor}};
+  for (int bar = 0; bar < 2; bar++) {
+    const auto [ratio, color] = bars[bar];
+    const double end = scale.x(ratio);
+    const double one = scale.x(1);
+    const int bar_y = y + 4 + bar * 13;
+    // The value sits past the bar's end: right of a bar above 1, left of one below.
+    out << absl::StrFormat(
+        "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"11\" fill=\"%s\"/>\n"
+        "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"%s\">%.3fx</text>\n",
+        std::min(one, end), bar_y, std::max(1.0, std::abs(end - one)), color,
+        ratio >= 1 ? std::max(one, end) + 4 : end - 4, bar_y + 10, ratio >= 1 ? "start" : "end",
+        ratio);
+  }
+}
+
+void WriteSvgAxis(const SvgScale& scale, int axis_y, std::ostream& out) {
+  out << absl::StrFormat(
+      "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"black\"/>\n"
+      "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888\"/>\n",
+      scale.x(1), kSvgTop - 4, scale.x(1), axis_y, kSvgPlotLeft, axis_y,
+      kSvgPlotLeft + kSvgPlotWidth, axis_y);
+  // About ten ticks, on multiples of 0.1 (or of 0.5 for wide ranges).
+  const double range = scale.high - scale.low;
+  const double step = range <= 2 ? 0.1 : std::ceil(range / 10 * 2) / 2;
+  for (int tick = 0; scale.low + tick * step <= scale.high + 1e-9; tick++) {
+    const double value = scale.low + tick * step;
+    out << absl::StrFormat(
+        "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#888\"/>"
+        "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%.1f</text>\n",
+        scale.x(value), axis_y, scale.x(value), axis_y + 4, scale.x(value), axis_y + 16, value);
+  }
+}
+
 std::vector<std::string> Judge(const ComparisonRow& row, const GateThresholds& t) {
   std::vector<std::string> failures;
   const BenchSummary& a = *row.a;
@@ -145,7 +200,8 @@ void PrintComparison(const std::vector<ComparisonRow>& rows, const std::string& 
     }
   }
   if (!notes.empty()) {
-    out << "\nnot comparable (different sizes or setup; the ratios above mean little):\n"
+    out << "\nnot like for like (fine when that difference is what is compared, e.g. the "
+           "backend; gate refuses them):\n"
         << absl::StrJoin(notes, "\n") << "\n";
   }
 }
@@ -182,21 +238,15 @@ void WriteComparisonSvg(const std::vector<ComparisonRow>& rows, const std::strin
   std::vector<const ComparisonRow*> shown;
   double low = 0.5, high = 1.5;
   for (const ComparisonRow& row : rows) {
-    if (!row.comparable() || !row.throughput_ratio() || !row.p99_ratio()) continue;
+    if (!row.throughput_ratio() || !row.p99_ratio()) continue;
     shown.push_back(&row);
     for (double ratio : {*row.throughput_ratio(), *row.p99_ratio()}) {
       low = std::min(low, ratio);
       high = std::max(high, ratio);
     }
   }
-  low = std::max(0.0, std::floor(low * 10) / 10);
-  high = std::ceil(high * 10) / 10;
-  constexpr int kLabelWidth = 300, kPlotWidth = 520, kRowHeight = 34, kTop = 70, kMargin = 20;
-  const int height = kTop + static_cast<int>(shown.size()) * kRowHeight + 50;
-  const int width = kLabelWidth + kPlotWidth + 80;
-  const auto x_of = [&](double ratio) {
-    return kLabelWidth + (ratio - low) / (high - low) * kPlotWidth;
-  };
+  const SvgScale scale{std::max(0.0, std::floor(low * 10) / 10), std::ceil(high * 10) / 10};
+  const int axis_y = kSvgTop + static_cast<int>(shown.size()) * kSvgRowHeight;
   out << absl::StrFormat(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
       "font-family=\"sans-serif\" font-size=\"12\">\n"
@@ -204,43 +254,18 @@ void WriteComparisonSvg(const std::vector<ComparisonRow>& rows, const std::strin
       "<text x=\"%d\" y=\"22\" font-size=\"15\" font-weight=\"bold\">B / A (medians over "
       "repeats)</text>\n"
       "<text x=\"%d\" y=\"40\">A = %s; B = %s</text>\n"
-      "<text x=\"%d\" y=\"56\"><tspan fill=\"#2b6cb0\">&#9632; throughput (higher is "
-      "better)</tspan>  <tspan fill=\"#c05621\">&#9632; p99 latency (lower is "
+      "<text x=\"%d\" y=\"56\"><tspan fill=\"%s\">&#9632; throughput (higher is "
+      "better)</tspan>  <tspan fill=\"%s\">&#9632; p99 latency (lower is "
       "better)</tspan></text>\n",
-      width, height, kMargin, kMargin, XmlEscape(label_a), XmlEscape(label_b), kMargin);
+      kSvgPlotLeft + kSvgPlotWidth + 80, axis_y + 50, kSvgMargin, kSvgMargin, XmlEscape(label_a),
+      XmlEscape(label_b), kSvgMargin, kSvgThroughputColor, kSvgLatencyColor);
   for (size_t index = 0; index < shown.size(); index++) {
-    const ComparisonRow& row = *shown[index];
-    const int y = kTop + static_cast<int>(index) * kRowHeight;
-    out << absl::StrFormat("<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n",
-                           kLabelWidth - 8, y + 18, XmlEscape(row.benchmark));
-    const std::pair<double, const char*> bars[] = {{*row.throughput_ratio(), "#2b6cb0"},
-                                                   {*row.p99_ratio(), "#c05621"}};
-    for (int bar = 0; bar < 2; bar++) {
-      const double ratio = bars[bar].first;
-      const double x0 = std::min(x_of(1), x_of(ratio));
-      const double bar_width = std::max(1.0, std::abs(x_of(ratio) - x_of(1)));
-      const int bar_y = y + 4 + bar * 13;
-      out << absl::StrFormat(
-          "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"11\" fill=\"%s\"/>\n"
-          "<text x=\"%.1f\" y=\"%d\" font-size=\"10\">%.3fx</text>\n",
-          x0, bar_y, bar_width, bars[bar].second, std::max(x_of(1), x_of(ratio)) + 4, bar_y + 10,
-          ratio);
-    }
+    WriteSvgRow(*shown[index], kSvgTop + static_cast<int>(index) * kSvgRowHeight, scale, out);
   }
-  const int axis_y = kTop + static_cast<int>(shown.size()) * kRowHeight;
-  out << absl::StrFormat(
-      "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"black\"/>\n"
-      "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888\"/>\n",
-      x_of(1), kTop - 4, x_of(1), axis_y, kLabelWidth, axis_y, kLabelWidth + kPlotWidth, axis_y);
-  for (double tick = low; tick <= high + 1e-9; tick += (high - low) > 2 ? 0.5 : 0.1) {
-    out << absl::StrFormat(
-        "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#888\"/>"
-        "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%.1f</text>\n",
-        x_of(tick), axis_y, x_of(tick), axis_y + 4, x_of(tick), axis_y + 16, tick);
-  }
+  WriteSvgAxis(scale, axis_y, out);
   if (shown.empty()) {
-    out << absl::StrFormat("<text x=\"%d\" y=\"%d\">no comparable benchmarks</text>\n", kMargin,
-                           kTop + 16);
+    out << absl::StrFormat("<text x=\"%d\" y=\"%d\">no comparable benchmarks</text>\n", kSvgMargin,
+                           kSvgTop + 16);
   }
   out << "</svg>\n";
 }

@@ -48,8 +48,8 @@ struct ComparisonRow {
 void PrintComparison(const std::vector<ComparisonRow>& rows, const std::string& label_a,
                      const std::string& label_b, std::ostream& out);
 void WriteComparisonCsv(const std::vector<ComparisonRow>& rows, std::ostream& out);
-// A horizontal bar chart of the throughput and p99 ratios of each comparable benchmark, as a
-// self-contained SVG document.
+// A horizontal bar chart of the throughput and p99 ratios of each benchmark both sides have
+// (marked "!" when not like for like), as a self-contained SVG document.
 void WriteComparisonSvg(const std::vector<ComparisonRow>& rows, const std::string& label_a,
                         const std::string& label_b, std::ostream& out);
 

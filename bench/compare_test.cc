@@ -106,7 +106,8 @@ TEST(CompareTest, RatiosAndMismatches) {
   EXPECT_THAT(svg.str(), HasSubstr("base&lt;1&gt;"));
   EXPECT_THAT(svg.str(), HasSubstr("new&amp;2"));
   EXPECT_THAT(svg.str(), HasSubstr(">a/x</text>"));
-  EXPECT_THAT(svg.str(), Not(HasSubstr(">b/y</text>")));  // Not comparable: not drawn.
+  EXPECT_THAT(svg.str(), HasSubstr(">b/y !</text>"));  // Drawn, marked: parameters differ.
+  EXPECT_THAT(svg.str(), Not(HasSubstr("c/only_a")));  // One side only: no ratio to draw.
   EXPECT_THAT(svg.str(), HasSubstr("</svg>"));
 }
 

@@ -24,8 +24,9 @@ constexpr CommandHelp kCompareHelp = {
     "Compares two result directories benchmark by benchmark: the medians over repeats of\n"
     "throughput, p99 latency, allocations/op and syncs/op, as ratios B/A. A benchmark whose\n"
     "sides ran different parameters (sizes, batch), backend or unit is marked '!' with the\n"
-    "difference. --csv FILE writes the table; --svg FILE draws the throughput and p99 ratios as\n"
-    "a bar chart.\n\n"
+    "difference (on purpose when comparing a posix run with a uring run; gate refuses such\n"
+    "pairs). --csv FILE writes the table; --svg FILE draws the throughput and p99 ratios as a\n"
+    "bar chart.\n\n"
     "Exit codes: 0 done; 2 a missing directory or a file that does not validate.\n"};
 
 constexpr CommandHelp kGateHelp = {
