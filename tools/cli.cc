@@ -114,4 +114,27 @@ absl::StatusOr<std::string> HexDecode(std::string_view hex, std::string_view wha
   return bytes;
 }
 
+std::optional<std::chrono::seconds> ParseDuration(std::string_view text) {
+  uint64_t total = 0;
+  uint64_t number = 0;
+  bool digits = false;
+  for (const char c : text) {
+    if (c >= '0' && c <= '9') {
+      if (number > 1'000'000'000) return std::nullopt;
+      number = number * 10 + static_cast<uint64_t>(c - '0');
+      digits = true;
+      continue;
+    }
+    const uint64_t unit = c == 's' ? 1 : c == 'm' ? 60 : c == 'h' ? 3600 : c == 'd' ? 86400 : 0;
+    if (!digits || unit == 0) return std::nullopt;
+    total += number * unit;
+    number = 0;
+    digits = false;
+  }
+  total += number;
+  if (text.empty() || total == 0) return std::nullopt;
+  return std::chrono::seconds(total);
+}
+
+
 }  // namespace northstar::tools

@@ -7,6 +7,7 @@
 // catches that, so no exception leaves a subcommand.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -74,6 +75,10 @@ struct CommandHelp {
                                            const po::options_description& positionals,
                                            const po::positional_options_description& positional,
                                            po::variables_map& values);
+
+// A duration flag: "90s", "10m", "1h30m", "2d"; a bare number is seconds. nullopt if malformed
+// or zero (torture's and shrink's --time-budget).
+[[nodiscard]] std::optional<std::chrono::seconds> ParseDuration(std::string_view text);
 
 // Printable ASCII as is, a backslash as "\\", every other byte as "\xNN": one line, no tabs.
 [[nodiscard]] std::string EscapeBytes(std::string_view bytes);

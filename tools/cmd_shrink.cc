@@ -47,30 +47,6 @@ struct Flags {
   std::string plant_bug;  // Empty: the one the repro file records, if any.
 };
 
-// "90s", "10m", "1h30m", "2h"; a bare number is seconds. nullopt if malformed or zero. (The
-// same syntax as torture's --time-budget.)
-std::optional<std::chrono::seconds> ParseDuration(std::string_view text) {
-  uint64_t total = 0;
-  uint64_t number = 0;
-  bool digits = false;
-  for (const char c : text) {
-    if (c >= '0' && c <= '9') {
-      if (number > 1'000'000'000) return std::nullopt;
-      number = number * 10 + static_cast<uint64_t>(c - '0');
-      digits = true;
-      continue;
-    }
-    const uint64_t unit = c == 's' ? 1 : c == 'm' ? 60 : c == 'h' ? 3600 : c == 'd' ? 86400 : 0;
-    if (!digits || unit == 0) return std::nullopt;
-    total += number * unit;
-    number = 0;
-    digits = false;
-  }
-  total += number;
-  if (text.empty() || total == 0) return std::nullopt;
-  return std::chrono::seconds(total);
-}
-
 std::optional<int> Parse(const Args& argv, Flags& flags) {
   po::options_description options = CommonFlags();
   options.add_options()("out", po::value(&flags.out_path),

@@ -59,31 +59,6 @@ struct Flags {
   uint64_t max_failures = 0;  // 0: no limit.
 };
 
-// "90s", "10m", "1h30m", "2h"; a bare number is seconds. nullopt if malformed or zero.
-std::optional<std::chrono::seconds> ParseDuration(std::string_view text) {
-  uint64_t total = 0;
-  uint64_t number = 0;
-  bool digits = false;
-  for (size_t index = 0; index < text.size(); index++) {
-    const char c = text[index];
-    if (c >= '0' && c <= '9') {
-      if (number > 1'000'000'000) return std::nullopt;
-      number = number * 10 + static_cast<uint64_t>(c - '0');
-      digits = true;
-      continue;
-    }
-    if (!digits) return std::nullopt;
-    const uint64_t unit = c == 's' ? 1 : c == 'm' ? 60 : c == 'h' ? 3600 : c == 'd' ? 86400 : 0;
-    if (unit == 0) return std::nullopt;
-    total += number * unit;
-    number = 0;
-    digits = false;
-  }
-  total += number;
-  if (text.empty() || total == 0) return std::nullopt;
-  return std::chrono::seconds(total);
-}
-
 std::optional<std::pair<uint32_t, uint32_t>> ParseShard(const std::string& text) {
   uint32_t index = 0;
   uint32_t count = 0;
