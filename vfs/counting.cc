@@ -40,6 +40,12 @@ class CountingFileSystem::CountingFile final : public File {
 
   absl::Status close() override { return base_->close(); }
 
+  // The base's own mapping (an mmap stays an mmap): its reads happen later, as page faults or
+  // inside the base, where this wrapper cannot see them.
+  absl::StatusOr<std::unique_ptr<FileMapping>> map_read_only() override {
+    return base_->map_read_only();
+  }
+
   const std::string& path() const override { return base_->path(); }
 
  private:

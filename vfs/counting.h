@@ -4,7 +4,8 @@
 // What counts. A call counts when it is issued, whether it fails or not; bytes count only what
 // succeeded (the bytes a pread returned, the whole of a pwrite that returned OK). A file's calls
 // count under the path it was opened with, even after a rename; sync_dir counts under the
-// directory string. remove, rename, list, exists, size and close are forwarded, not counted.
+// directory string. remove, rename, list, exists, size, close and map_read_only are forwarded,
+// not counted.
 //
 // Ownership: the wrapped FileSystem is not owned and must outlive this wrapper; files opened
 // through the wrapper report to it and must not outlive it either.

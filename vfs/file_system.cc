@@ -1,8 +1,34 @@
 #include "vfs/file_system.h"
 
+#include <utility>
+#include <vector>
+
 #include "absl/strings/str_format.h"
 
 namespace northstar::vfs {
+namespace {
+
+class HeapCopy final : public FileMapping {
+ public:
+  explicit HeapCopy(std::vector<uint8_t> bytes) : bytes_(std::move(bytes)) {}
+  std::span<const uint8_t> bytes() const override { return bytes_; }
+
+ private:
+  const std::vector<uint8_t> bytes_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<FileMapping>> File::map_read_only() {
+  absl::StatusOr<uint64_t> size_bytes = size();
+  if (!size_bytes.ok()) return size_bytes.status();
+  if (absl::Status status = CheckRange("map_read_only", path(), 0, *size_bytes); !status.ok()) {
+    return status;
+  }
+  std::vector<uint8_t> bytes(static_cast<size_t>(*size_bytes));
+  if (absl::Status status = ReadExact(*this, 0, bytes); !status.ok()) return status;
+  return std::make_unique<HeapCopy>(std::move(bytes));
+}
 
 IoCounters& IoCounters::operator+=(const IoCounters& other) {
   opens += other.opens;

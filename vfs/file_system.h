@@ -43,6 +43,19 @@ namespace northstar::vfs {
 // offset arithmetic never overflows.
 inline constexpr uint64_t kFileSizeMaxBytes = uint64_t{1} << 48;
 
+// A read-only view of a file's bytes, as File::map_read_only() took them. Owns what backs the
+// view (a memory mapping, or a heap copy) and releases it on destruction.
+class FileMapping {
+ public:
+  FileMapping() = default;
+  FileMapping(const FileMapping&) = delete;
+  FileMapping& operator=(const FileMapping&) = delete;
+  virtual ~FileMapping() = default;
+
+  // Valid for the life of the mapping.
+  [[nodiscard]] virtual std::span<const uint8_t> bytes() const = 0;
+};
+
 class File {
  public:
   File() = default;
@@ -68,6 +81,16 @@ class File {
   [[nodiscard]] virtual absl::Status sync() = 0;
   // Releases the handle. Every later call on it fails with FailedPrecondition. Does not sync.
   [[nodiscard]] virtual absl::Status close() = 0;
+
+  // A read-only view of bytes [0, size()) as of this call, for lookups that would otherwise pread
+  // the same small file again and again. posix and uring map the file (mmap PROT_READ,
+  // MAP_SHARED); every other backend gets this default: a heap copy read with pread, so that
+  // sim_disk's faults and counters still apply. The view outlives close() of the handle and a
+  // rename or remove of the name. The caller must not change the file while a view exists: a
+  // write may then show through a mapping (not a copy), and a truncate below the mapped size
+  // makes reading the mapping fault (SIGBUS). Map only files that are replaced by rename, never
+  // changed in place. Errors: those of size() and pread(), or mmap's (through PosixError).
+  [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<FileMapping>> map_read_only();
 
   // The path given to open(), even after a rename or remove of that name.
   [[nodiscard]] virtual const std::string& path() const = 0;

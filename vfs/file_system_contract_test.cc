@@ -360,6 +360,7 @@ TEST_P(FileSystemContractTest, EveryCallAfterCloseIsFailedPrecondition) {
       file->size().status(),
       file->truncate(0),
       file->sync(),
+      file->map_read_only().status(),
       file->close(),
   };
   for (const absl::Status& status : statuses) {
@@ -427,6 +428,45 @@ TEST_P(FileSystemContractTest, LargeUnalignedWriteRoundTrips) {
   // A slice that starts and ends inside sectors.
   ASSERT_OK_AND_ASSIGN(const std::string slice, Read(*file, kOffsetBytes + 5000, 10000));
   EXPECT_TRUE(slice == data.substr(5000, 10000)) << "unaligned slice differs";
+}
+
+std::string ViewText(const FileMapping& mapping) {
+  const std::span<const uint8_t> bytes = mapping.bytes();
+  return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
+TEST_P(FileSystemContractTest, MapReadOnlySeesTheWholeFileAndOutlivesTheHandleAndTheName) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<File> file, create("db"));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<FileMapping> empty, file->map_read_only());
+  EXPECT_TRUE(empty->bytes().empty());
+
+  // More than one page, unaligned, so that a mapping's length and tail are exercised.
+  std::string data(3 * 4096 + 5, '\0');
+  Rng rng(/*seed=*/0x3a9);
+  for (char& byte : data) byte = static_cast<char>(rng.Next());
+  ASSERT_OK(file->pwrite(0, AsBytes(data)));
+  ASSERT_OK(file->sync());
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<FileMapping> mapping, file->map_read_only());
+  ASSERT_OK(file->close());
+  ASSERT_OK(fs().rename(path("db"), path("db.old")));
+  ASSERT_OK(fs().remove(path("db.old")));
+  EXPECT_EQ(mapping->bytes().size(), data.size());
+  EXPECT_TRUE(ViewText(*mapping) == data) << "the mapped bytes differ from the written ones";
+}
+
+TEST_P(FileSystemContractTest, MapReadOnlyOfAReplacedNameKeepsTheOldContent) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<File> old_file, create("cartridge"));
+  ASSERT_OK(old_file->pwrite(0, AsBytes("old content")));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<FileMapping> old_view, old_file->map_read_only());
+
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<File> new_file, create("cartridge.tmp"));
+  ASSERT_OK(new_file->pwrite(0, AsBytes("new")));
+  ASSERT_OK(new_file->sync());
+  ASSERT_OK(fs().rename(path("cartridge.tmp"), path("cartridge")));
+  EXPECT_EQ(ViewText(*old_view), "old content");
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<File> reopened, open("cartridge"));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<FileMapping> new_view, reopened->map_read_only());
+  EXPECT_EQ(ViewText(*new_view), "new");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, FileSystemContractTest, testing::ValuesIn(ContractBackends()),

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -57,6 +58,25 @@ absl::StatusCode StatusCodeForErrno(int error_number) {
       return absl::ErrnoToStatusCode(error_number);
   }
 }
+
+// A read-only mapping of a whole file; unmapped on destruction. Empty files are never mapped
+// (mmap rejects a zero length): their view is empty.
+class PosixMapping final : public FileMapping {
+ public:
+  PosixMapping(void* address, size_t size_bytes) : address_(address), size_bytes_(size_bytes) {
+    NS_ASSERT((address_ == nullptr) == (size_bytes_ == 0));
+  }
+  ~PosixMapping() override {
+    if (address_ != nullptr) NS_ASSERT(::munmap(address_, size_bytes_) == 0);
+  }
+  std::span<const uint8_t> bytes() const override {
+    return {static_cast<const uint8_t*>(address_), size_bytes_};
+  }
+
+ private:
+  void* const address_;
+  const size_t size_bytes_;
+};
 
 struct DirCloser {
   void operator()(DIR* stream) const { (void)::closedir(stream); }
@@ -149,6 +169,15 @@ absl::Status PosixFile::close() {
   // close a descriptor that another thread has just been given.
   if (::close(fd) != 0) return PosixError("close", path_, errno);
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<FileMapping>> PosixFile::map_read_only() {
+  NS_ASSIGN_OR_RETURN(const uint64_t size_bytes, size());
+  NS_RETURN_IF_ERROR(CheckRange("map_read_only", path_, 0, size_bytes));
+  if (size_bytes == 0) return std::make_unique<PosixMapping>(nullptr, 0);
+  void* address = ::mmap(nullptr, static_cast<size_t>(size_bytes), PROT_READ, MAP_SHARED, fd_, 0);
+  if (address == MAP_FAILED) return PosixError("map_read_only", path_, errno);
+  return std::make_unique<PosixMapping>(address, static_cast<size_t>(size_bytes));
 }
 
 absl::Status PosixFile::check_open(std::string_view operation) const {

@@ -2,7 +2,7 @@
 //
 // Each File owns one file descriptor opened O_RDWR|O_CLOEXEC (mode 0644 when created).
 // pread/pwrite loop over short transfers and retry EINTR; sync() is fdatasync(); sync_dir()
-// fsyncs the directory. Every range goes through vfs::CheckRange before the system call, so
+// fsyncs the directory; map_read_only() is mmap. Every range goes through vfs::CheckRange before the system call, so
 // this backend rejects exactly the calls the simulated disk rejects.
 //
 // Errors: every errno becomes a status through PosixError(), whose message reads
@@ -42,6 +42,8 @@ class PosixFile final : public File {
   [[nodiscard]] absl::Status truncate(uint64_t size_bytes) override;
   [[nodiscard]] absl::Status sync() override;
   [[nodiscard]] absl::Status close() override;
+  // mmap(PROT_READ, MAP_SHARED) of the whole file; an empty file gives an empty view (no map).
+  [[nodiscard]] absl::StatusOr<std::unique_ptr<FileMapping>> map_read_only() override;
   [[nodiscard]] const std::string& path() const override { return path_; }
 
   // The descriptor, or -1 once closed. Valid until close(), which must not race its use.

@@ -173,5 +173,16 @@ TEST_F(PosixFileSystemTest, ConcurrentWritesAtDisjointRanges) {
   }
 }
 
+// map_read_only is a real mapping on this backend, not a copy: a write through another handle
+// shows through (which is why callers must not change a mapped file; the contract says so).
+TEST_F(PosixFileSystemTest, MapReadOnlyIsAMappingOfThePageCache) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<File> file, fs_.open(path("mapped"), {.create = true}));
+  ASSERT_OK(file->pwrite(0, AsBytes("before")));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<FileMapping> mapping, file->map_read_only());
+  ASSERT_OK(file->pwrite(0, AsBytes("AFTER!")));
+  const std::span<const uint8_t> bytes = mapping->bytes();
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()), "AFTER!");
+}
+
 }  // namespace
 }  // namespace northstar::vfs

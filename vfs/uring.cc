@@ -169,6 +169,10 @@ class UringFile final : public File {
   absl::StatusOr<uint64_t> size() override { return base_->size(); }
   absl::Status truncate(uint64_t size_bytes) override { return base_->truncate(size_bytes); }
   absl::Status close() override { return base_->close(); }
+  // A mapping is not on the data path: the posix mmap.
+  absl::StatusOr<std::unique_ptr<FileMapping>> map_read_only() override {
+    return base_->map_read_only();
+  }
   const std::string& path() const override { return base_->path(); }
 
  private:
