@@ -23,10 +23,10 @@
 #include "engine/page_cache.h"
 
 #include <algorithm>
-#include <map>
 #include <mutex>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_format.h"
 #include "util/assert.h"
 #include "util/status.h"
@@ -158,7 +158,9 @@ struct PageCache::State {
       if (frame->dirty) page_ids.push_back(page_id);
     }
     NS_ASSERT(page_ids.size() == counters.pages_dirty);
-    return page_ids;  // Ascending: frame_by_page is ordered.
+    // Sorted: the hash map's order is salted per process, and callers write pages in this order.
+    std::sort(page_ids.begin(), page_ids.end());
+    return page_ids;
   }
 
   bool over_budget() {
@@ -265,8 +267,10 @@ struct PageCache::State {
     return false;
   }
 
-  // Ordered, so that dirty_pages() comes out ascending and no result depends on hash order.
-  std::map<PageId, Frame*> frame_by_page;
+  // Hashed, because every page access of every reader looks a page up here (an ordered map
+  // cost a chain of cache misses per lookup). Nothing depends on its order: dirty_pages()
+  // sorts what it collects.
+  absl::flat_hash_map<PageId, Frame*> frame_by_page;
   // Every frame ever made, in the order the CLOCK hand visits them; never shrinks.
   std::vector<std::unique_ptr<Frame>> ring;
   std::vector<Frame*> free_frames;
