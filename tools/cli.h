@@ -42,6 +42,7 @@ using Args = std::vector<std::string>;
 [[nodiscard]] int RunReplay(const Args& args);
 [[nodiscard]] int RunShrink(const Args& args);
 [[nodiscard]] int RunBench(const Args& args);
+[[nodiscard]] int RunCartridge(const Args& args);
 
 // The exit code for an error status from the library. Every error a command meets (a missing
 // file, a file that is not a database, corruption met while reading, a key too long, EIO) means

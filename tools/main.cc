@@ -17,7 +17,7 @@ struct Command {
   int (*run)(const Args& args);
 };
 
-constexpr std::array<Command, 10> kCommands = {{
+constexpr std::array<Command, 11> kCommands = {{
     {"kv", "put, get, delete and scan keys of a database file", RunKv},
     {"validate", "check a database file: structure, checksums, page accounting", RunValidate},
     {"dump", "print the meta pages and the tree of a database file, or one page", RunDump},
@@ -33,6 +33,8 @@ constexpr std::array<Command, 10> kCommands = {{
      RunShrink},
     {"bench", "run benchmarks on a real disk; JSON per repeat, compare, gate, baselines",
      RunBench},
+    {"cartridge", "the pending-tasks-by-type cartridge of a database: info, build, verify",
+     RunCartridge},
 }};
 
 void PrintUsage(std::ostream& out) {

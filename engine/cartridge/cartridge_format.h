@@ -1,5 +1,5 @@
 // The pending_tasks_by_type cartridge file: codec only (pure functions, no I/O). The file layer
-// (cartridge_file.h) reads, maps and writes it; spec/cartridge_format.md (CF-1..CF-12) is the
+// (cartridge_file.h) reads, maps and writes it; spec/cartridge_format.md (CF-2..CF-10) is the
 // prose version, and the rules there are what the decoder checks.
 //
 // Layout (little-endian, unaligned reads only; every byte is covered by a checksum):
@@ -119,7 +119,7 @@ class CartridgeView {
   std::vector<TypeEntry> types_;  // Ascending by name.
 };
 
-// Checks every field (CF-3..CF-9), in file order: size, magic, format version, header CRC, kind,
+// Checks every field (CF-6), in file order: size, magic, format version, header CRC, kind,
 // reserved bytes, counts within the limits, file_bytes equal to the size the counts give and to
 // bytes.size(), body CRC, then each directory entry (name length, reserved and padding bytes,
 // name characters, names ascending, id_count), the id_counts' sum, and each type's ids strictly

@@ -41,7 +41,7 @@ std::string DecodeError(const std::vector<uint8_t>& bytes) {
   return std::string(view.status().message());
 }
 
-// CF-1, CF-2: the layout, and lookups on it.
+// CF-2..CF-5: the layout, and lookups on it.
 TEST(CartridgeFormatTest, RoundTripAndLookups) {
   const std::vector<uint8_t> bytes = EncodeCartridge(42, SmallContent());
   EXPECT_EQ(bytes.size(), CartridgeFileBytes(3, 8));
@@ -69,7 +69,7 @@ TEST(CartridgeFormatTest, EmptyContentIsAHeaderOnly) {
   EXPECT_EQ(view.watermark_txn(), 0u);
 }
 
-// CF-11: the same content and watermark give the same bytes, whatever order the content was
+// CF-10: the same content and watermark give the same bytes, whatever order the content was
 // assembled in; a decoded file re-encodes to itself.
 TEST(CartridgeFormatTest, OneEncodingPerContent) {
   PendingTasks assembled_backwards;
@@ -128,7 +128,7 @@ TEST(CartridgeFormatTest, NoByteIsIgnoredBehindTheChecksums) {
   EXPECT_GT(rejected, bytes.size());  // Most damage is rejected outright.
 }
 
-// CF-3: truncated files (and files with trailing bytes) are rejected, at every length.
+// CF-6: truncated files (and files with trailing bytes) are rejected, at every length.
 TEST(CartridgeFormatTest, EveryTruncationIsDetected) {
   const std::vector<uint8_t> bytes = EncodeCartridge(7, SmallContent());
   for (size_t size = 0; size < bytes.size(); size++) {
@@ -145,7 +145,7 @@ TEST(CartridgeFormatTest, EveryTruncationIsDetected) {
   EXPECT_THAT(DecodeError(longer), HasSubstr("trailing bytes"));
 }
 
-// Each check names its field and offset (CF-4..CF-8).
+// Each check names its field and offset (CF-6, CF-7, CF-8).
 TEST(CartridgeFormatTest, ErrorsNameTheFieldAndOffset) {
   const std::vector<uint8_t> good = EncodeCartridge(7, SmallContent());
   const size_t entry1 = kCartridgeHeaderBytes + kCartridgeEntryBytes;

@@ -170,10 +170,7 @@ absl::StatusOr<Refreshed> RebuildCartridge(vfs::FileSystem& fs, Db& db) {
   NS_ASSIGN_OR_RETURN(std::unique_ptr<ReadTxn> txn, db.begin_read());
   const std::string path = CartridgePathFor(db.path());
   NS_ASSIGN_OR_RETURN(CartridgeCheck check, CheckCartridge(fs, path, txn->txn_id()));
-  Refreshed result{.txn = txn->txn_id(),
-                   .found = check.state,
-                   .reason = absl::StrFormat("full rebuild asked for (%s: %s)",
-                                             CartridgeStateName(check.state), check.reason)};
+  Refreshed result{.txn = txn->txn_id(), .found = check.state, .reason = check.reason};
   check.cartridge.reset();  // Let go of the old file's mapping before replacing it.
   NS_RETURN_IF_ERROR(Rebuild(fs, path, *txn, result));
   return result;

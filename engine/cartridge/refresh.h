@@ -1,5 +1,5 @@
 // The invalidation policy of the pending_tasks_by_type cartridge (spec/cartridge_format.md,
-// CF-10..CF-12): what state a cartridge file is in against its database, and how it is brought
+// CF-11, CF-12): what state a cartridge file is in against its database, and how it is brought
 // back to the database's latest commit. A cartridge is served only when it decodes and its
 // watermark equals the txn id of the snapshot the caller reads: never stale, ahead or corrupt.
 //
@@ -74,7 +74,9 @@ struct Refreshed {
   TxnId txn = 0;                                     // The snapshot it reflects.
   CartridgeState found = CartridgeState::kAbsent;    // The file's state before.
   RefreshAction action = RefreshAction::kServed;
-  std::string reason;  // Why this action: the check's reason, and why no catch-up if rebuilt.
+  // The check's reason (why the file was in state `found`), and why there was no catch-up when
+  // a stale file was rebuilt.
+  std::string reason;
   uint64_t log_records_read = 0;
   uint64_t touched_ids = 0;
 };

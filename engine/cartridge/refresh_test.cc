@@ -1,4 +1,4 @@
-// The invalidation policy (refresh.h, spec/cartridge_format.md CF-10..CF-12), the keeper's
+// The invalidation policy (refresh.h, spec/cartridge_format.md CF-11, CF-12), the keeper's
 // trigger, and verify: a cartridge is served only when fresh and decodable; stale, ahead,
 // corrupt and foreign-version files are rebuilt or caught up, and give the same bytes either way.
 #include "engine/cartridge/refresh.h"
@@ -73,7 +73,7 @@ TEST(CartridgePathTest, SitsBesideTheDataFile) {
   EXPECT_EQ(CartridgePathFor("/d/x.db"), "/d/x.db.pending_tasks_by_type.cartridge");
 }
 
-// CF-11: the same commits give the same bytes: built twice, and built on a second database that
+// CF-10: the same commits give the same bytes: built twice, and built on a second database that
 // saw the same commits.
 TEST_F(RefreshTest, SameCommitsGiveTheSameBytes) {
   ASSERT_OK(workload_.Commits(*db_, 80));
@@ -129,7 +129,7 @@ TEST_F(RefreshTest, AFreshCartridgeIsServedAsItIs) {
   EXPECT_EQ(disk_.counters().io.writes, writes_before);
 }
 
-// CF-10: once a checkpoint recycled the log, the commits after the watermark are gone from it:
+// CF-11: once a checkpoint recycled the log, the commits after the watermark are gone from it:
 // a full rebuild, which says why.
 TEST_F(RefreshTest, WhenTheLogNoLongerHoldsTheCommitsItRebuilds) {
   ASSERT_OK(workload_.Commits(*db_, 10));
@@ -174,7 +174,7 @@ TEST_F(RefreshTest, WithoutALogItRebuilds) {
   EXPECT_EQ(refreshed.cartridge->view().ToContent(), ModelPendingTasks(workload_.state()));
 }
 
-// CF-10: a watermark ahead of the database means the database was replaced or restored: the
+// CF-11: a watermark ahead of the database means the database was replaced or restored: the
 // cartridge describes another history and is never served, even where ids happen to agree.
 TEST_F(RefreshTest, AnAheadCartridgeIsNeverServed) {
   ASSERT_OK(workload_.Commits(*db_, 12));
@@ -198,7 +198,7 @@ TEST_F(RefreshTest, AnAheadCartridgeIsNeverServed) {
   EXPECT_EQ(refreshed.cartridge->view().ToContent(), ModelPendingTasks(younger.state()));
 }
 
-// CF-9, CF-10: a damaged or truncated file is corrupt, never served, rebuilt.
+// CF-7, CF-11: a damaged or truncated file is corrupt, never served, rebuilt.
 TEST_F(RefreshTest, ACorruptOrTruncatedCartridgeIsRebuilt) {
   ASSERT_OK(workload_.Commits(*db_, 15));
   ASSERT_OK(AcquireFresh(disk_, *db_).status());
