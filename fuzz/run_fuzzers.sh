@@ -11,14 +11,15 @@
 #   --work DIR    where logs, new corpus entries and crash artifacts go (default build/fuzz-runs)
 #   --no-build    use the binaries already in build/fuzz
 #   target        corpus names: node page_header meta commit_record log_reader db_ops
-#                 crash_recovery scenario_toml (default: all of them)
+#                 crash_recovery scenario_toml cartridge (default: all of them)
 #
 # New inputs go to <work>/corpus/<target>, never into fuzz/corpus/ (fuzz/README.md says how to
 # merge them). Prints per target: runs, exec/s, and libFuzzer's final cov: and ft: figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all_targets=(node page_header meta commit_record log_reader db_ops crash_recovery scenario_toml)
+all_targets=(node page_header meta commit_record log_reader db_ops crash_recovery scenario_toml
+  cartridge)
 seconds=20
 work=build/fuzz-runs
 build=1
