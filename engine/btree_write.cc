@@ -22,7 +22,7 @@ size_t LeafLowerBound(const Node& node, std::string_view key) {
 size_t BranchChildIndex(const Node& node, std::string_view key) {
   auto found = std::upper_bound(
       node.keys.begin(), node.keys.end(), key,
-      [](std::string_view k, const std::string& separator) { return k < separator; });
+      [](std::string_view k, std::string_view separator) { return k < separator; });
   return static_cast<size_t>(found - node.keys.begin());
 }
 
@@ -51,8 +51,8 @@ absl::StatusOr<PageId> WriteTree::writable(PageId page_id, uint32_t depth) {
   if (dirty_.contains(page_id)) return page_id;
   const PageType type = TypeAtDepth(depth, tree_.height);
   NS_ASSIGN_OR_RETURN(PageCache::PinnedPage page, reader_.node(page_id, type));
-  Node node = type == PageType::kLeaf ? NodeFromLeaf(LeafView::FromVerified(page.bytes()))
-                                      : NodeFromBranch(BranchView::FromVerified(page.bytes()));
+  Node node = type == PageType::kLeaf ? NodeFromLeaf(page.bytes(), arena_)
+                                      : NodeFromBranch(page.bytes(), arena_);
   allocator_.free_committed(page_id);
   return new_node(std::move(node));
 }
@@ -79,9 +79,9 @@ absl::StatusOr<LeafEntry> WriteTree::make_entry(std::string_view key, std::strin
     return absl::InvalidArgumentError(absl::StrFormat(
         "value of %d bytes exceeds the limit of %d bytes", value.size(), kValueSizeMaxBytes));
   }
-  LeafEntry entry{std::string(key), "", kNoPage, static_cast<uint32_t>(value.size())};
+  LeafEntry entry{arena_.copy(key), {}, kNoPage, static_cast<uint32_t>(value.size())};
   if (ValueFitsInline(page_size_bytes_, key.size(), value.size())) {
-    entry.value = value;
+    entry.value = arena_.copy(value);
     return entry;
   }
   const uint64_t page_count = OverflowPagesFor(page_size_bytes_, value.size());
@@ -112,7 +112,7 @@ void WriteTree::release_value(const LeafEntry& entry) {
 }
 
 absl::StatusOr<std::string> WriteTree::value_of(const LeafEntry& entry) {
-  if (entry.overflow_page == kNoPage) return entry.value;
+  if (entry.overflow_page == kNoPage) return std::string(entry.value);
   if (!overflow_pages_.contains(entry.overflow_page)) {
     return reader_.overflow_value(entry.overflow_page, entry.value_size_bytes);
   }
@@ -151,7 +151,8 @@ absl::Status WriteTree::put(std::string_view key, std::string_view value) {
   NS_ASSIGN_OR_RETURN(LeafEntry entry, make_entry(key, value));
   if (tree_.root == kNoPage) {
     Node leaf;
-    leaf.entries.push_back(std::move(entry));
+    leaf.entries.push_back(entry);
+    leaf.recount();
     tree_ = TreeState{new_node(std::move(leaf)), 1, 1};
     return absl::OkStatus();
   }
@@ -161,8 +162,9 @@ absl::Status WriteTree::put(std::string_view key, std::string_view value) {
     NS_ASSERT_MSG(tree_.height < kTreeHeightMax, "B+tree reached kTreeHeightMax");
     Node root;
     root.is_leaf = false;
-    root.keys.push_back(std::move(result.split->separator));
+    root.keys.push_back(result.split->separator);
     root.children = {result.page, result.split->right};
+    root.recount();
     tree_.root = new_node(std::move(root));
     tree_.height++;
   }
@@ -177,18 +179,21 @@ absl::StatusOr<WriteTree::Insert> WriteTree::insert(PageId page_id, uint32_t dep
     const size_t index = LeafLowerBound(node, entry.key);
     if (index < node.entries.size() && node.entries[index].key == entry.key) {
       release_value(node.entries[index]);
-      node.entries[index] = std::move(entry);
+      node.used_bytes -= EntryBytes(node.entries[index]);
+      node.used_bytes += EntryBytes(entry);
+      node.entries[index] = entry;
     } else {
-      node.entries.insert(node.entries.begin() + static_cast<ptrdiff_t>(index), std::move(entry));
+      node.used_bytes += EntryBytes(entry);
+      node.entries.insert(node.entries.begin() + static_cast<ptrdiff_t>(index), entry);
       tree_.entry_count++;
     }
   } else {
     const size_t index = BranchChildIndex(node, entry.key);
-    NS_ASSIGN_OR_RETURN(Insert child, insert(node.children[index], depth + 1, std::move(entry)));
+    NS_ASSIGN_OR_RETURN(Insert child, insert(node.children[index], depth + 1, entry));
     node.children[index] = child.page;
     if (child.split) {
-      node.keys.insert(node.keys.begin() + static_cast<ptrdiff_t>(index),
-                       std::move(child.split->separator));
+      node.used_bytes += SeparatorBytes(child.split->separator);
+      node.keys.insert(node.keys.begin() + static_cast<ptrdiff_t>(index), child.split->separator);
       node.children.insert(node.children.begin() + static_cast<ptrdiff_t>(index) + 1,
                            child.split->right);
     }
@@ -198,13 +203,13 @@ absl::StatusOr<WriteTree::Insert> WriteTree::insert(PageId page_id, uint32_t dep
 
 std::optional<WriteTree::Split> WriteTree::split_if_full(Node& node) {
   const size_t capacity = NodeCapacityBytes(node, page_size_bytes_);
-  if (node.used_bytes() <= capacity) return std::nullopt;
+  if (node.used_bytes <= capacity) return std::nullopt;
   Node right;
   right.is_leaf = node.is_leaf;
   Split split;
   if (node.is_leaf) {
     std::vector<size_t> sizes;
-    for (const LeafEntry& entry : node.entries) sizes.push_back(LeafCellBytes(entry.cell()));
+    for (const LeafEntry& entry : node.entries) sizes.push_back(EntryBytes(entry));
     const size_t at = BalancedSplit(sizes, 1, node.entries.size() - 1);
     right.entries.assign(std::make_move_iterator(node.entries.begin() + static_cast<ptrdiff_t>(at)),
                          std::make_move_iterator(node.entries.end()));
@@ -213,9 +218,9 @@ std::optional<WriteTree::Split> WriteTree::split_if_full(Node& node) {
   } else {
     NS_ASSERT(node.keys.size() >= 3);
     std::vector<size_t> sizes;
-    for (const std::string& key : node.keys) sizes.push_back(BranchCellBytes(key.size()));
+    for (std::string_view key : node.keys) sizes.push_back(SeparatorBytes(key));
     const size_t at = BalancedSplit(sizes, 1, node.keys.size() - 2);
-    split.separator = std::move(node.keys[at]);
+    split.separator = node.keys[at];
     right.keys.assign(std::make_move_iterator(node.keys.begin() + static_cast<ptrdiff_t>(at) + 1),
                       std::make_move_iterator(node.keys.end()));
     right.children.assign(node.children.begin() + static_cast<ptrdiff_t>(at) + 1,
@@ -223,8 +228,10 @@ std::optional<WriteTree::Split> WriteTree::split_if_full(Node& node) {
     node.keys.resize(at);
     node.children.resize(at + 1);
   }
-  NS_ASSERT(node.used_bytes() <= capacity);
-  NS_ASSERT(right.used_bytes() <= capacity);
+  node.recount();
+  right.recount();
+  NS_ASSERT(node.used_bytes <= capacity);
+  NS_ASSERT(right.used_bytes <= capacity);
   split.right = new_node(std::move(right));
   return split;
 }
@@ -246,6 +253,7 @@ absl::StatusOr<PageId> WriteTree::erase(PageId page_id, uint32_t depth, std::str
     const size_t index = LeafLowerBound(node, key);
     NS_ASSERT(index < node.entries.size() && node.entries[index].key == key);
     release_value(node.entries[index]);
+    node.used_bytes -= EntryBytes(node.entries[index]);
     node.entries.erase(node.entries.begin() + static_cast<ptrdiff_t>(index));
     return copy_id;
   }
@@ -259,7 +267,7 @@ absl::StatusOr<PageId> WriteTree::erase(PageId page_id, uint32_t depth, std::str
 
 bool WriteTree::underflows(const Node& node) const {
   return node.item_count() == 0 ||
-         node.used_bytes() < NodeCapacityBytes(node, page_size_bytes_) / 4;
+         node.used_bytes < NodeCapacityBytes(node, page_size_bytes_) / 4;
 }
 
 absl::Status WriteTree::rebalance(Node& parent, size_t child_index, uint32_t child_depth) {
@@ -271,7 +279,7 @@ absl::Status WriteTree::rebalance(Node& parent, size_t child_index, uint32_t chi
                       writable(parent.children[left_index + 1], child_depth));
   const Node& left = dirty_.at(parent.children[left_index]);
   const Node& right = dirty_.at(parent.children[left_index + 1]);
-  size_t merged_bytes = left.used_bytes() + right.used_bytes();
+  size_t merged_bytes = left.used_bytes + right.used_bytes;
   if (!left.is_leaf) merged_bytes += BranchCellBytes(parent.keys[left_index].size());
   if (merged_bytes <= NodeCapacityBytes(left, page_size_bytes_)) {
     merge(parent, left_index);
@@ -288,12 +296,14 @@ void WriteTree::merge(Node& parent, size_t left_index) {
   if (left.is_leaf) {
     std::move(right.entries.begin(), right.entries.end(), std::back_inserter(left.entries));
   } else {
-    left.keys.push_back(std::move(parent.keys[left_index]));
+    left.keys.push_back(parent.keys[left_index]);
     std::move(right.keys.begin(), right.keys.end(), std::back_inserter(left.keys));
     left.children.insert(left.children.end(), right.children.begin(), right.children.end());
   }
   parent.keys.erase(parent.keys.begin() + static_cast<ptrdiff_t>(left_index));
   parent.children.erase(parent.children.begin() + static_cast<ptrdiff_t>(left_index) + 1);
+  left.recount();
+  parent.recount();
   free_page(right_id);
 }
 
@@ -304,7 +314,7 @@ void WriteTree::redistribute(Node& parent, size_t left_index) {
     std::vector<LeafEntry> all = std::move(left.entries);
     std::move(right.entries.begin(), right.entries.end(), std::back_inserter(all));
     std::vector<size_t> sizes;
-    for (const LeafEntry& entry : all) sizes.push_back(LeafCellBytes(entry.cell()));
+    for (const LeafEntry& entry : all) sizes.push_back(EntryBytes(entry));
     const size_t at = BalancedSplit(sizes, 1, all.size() - 1);
     right.entries.assign(std::make_move_iterator(all.begin() + static_cast<ptrdiff_t>(at)),
                          std::make_move_iterator(all.end()));
@@ -312,15 +322,15 @@ void WriteTree::redistribute(Node& parent, size_t left_index) {
     left.entries = std::move(all);
     parent.keys[left_index] = right.entries.front().key;
   } else {
-    std::vector<std::string> keys = std::move(left.keys);
-    keys.push_back(std::move(parent.keys[left_index]));
+    std::vector<std::string_view> keys = std::move(left.keys);
+    keys.push_back(parent.keys[left_index]);
     std::move(right.keys.begin(), right.keys.end(), std::back_inserter(keys));
     std::vector<PageId> children = std::move(left.children);
     children.insert(children.end(), right.children.begin(), right.children.end());
     std::vector<size_t> sizes;
-    for (const std::string& key : keys) sizes.push_back(BranchCellBytes(key.size()));
+    for (std::string_view key : keys) sizes.push_back(SeparatorBytes(key));
     const size_t at = BalancedSplit(sizes, 1, keys.size() - 2);
-    parent.keys[left_index] = std::move(keys[at]);
+    parent.keys[left_index] = keys[at];
     right.keys.assign(std::make_move_iterator(keys.begin() + static_cast<ptrdiff_t>(at) + 1),
                       std::make_move_iterator(keys.end()));
     right.children.assign(children.begin() + static_cast<ptrdiff_t>(at) + 1, children.end());
@@ -329,8 +339,11 @@ void WriteTree::redistribute(Node& parent, size_t left_index) {
     left.keys = std::move(keys);
     left.children = std::move(children);
   }
+  left.recount();
+  right.recount();
+  parent.recount();
   const size_t capacity = NodeCapacityBytes(left, page_size_bytes_);
-  NS_ASSERT(left.used_bytes() <= capacity && right.used_bytes() <= capacity);
+  NS_ASSERT(left.used_bytes <= capacity && right.used_bytes <= capacity);
   NS_ASSERT(left.item_count() > 0 && right.item_count() > 0);
 }
 

@@ -45,7 +45,7 @@ class WriteTree {
 
  private:
   struct Split {
-    std::string separator;
+    std::string_view separator;  // Into arena_.
     PageId right = kNoPage;
   };
   struct Insert {
@@ -72,6 +72,9 @@ class WriteTree {
 
   PageReader& reader_;
   PageAllocator& allocator_;
+  // What the nodes below point into: the pages this transaction copied, the keys and values it
+  // put.
+  NodeArena arena_;
   const uint32_t page_size_bytes_;
   const TxnId txn_id_;
   const TreeState base_;
