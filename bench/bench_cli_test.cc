@@ -1,6 +1,7 @@
 // End-to-end tests of `northstar bench` through the built binary, at tiny sizes: run writes
 // schema-valid files per repeat; report, compare (CSV, SVG) read them back; gate fails on a
-// planted 20% slowdown and passes an unchanged rerun, and refuses results of different sizes.
+// planted 20% slowdown and passes an unchanged rerun, and refuses results of different sizes;
+// peers runs ours and LMDB, SQLite, RocksDB side by side.
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -242,6 +243,91 @@ TEST_F(BenchCliTest, UringRunsOrSaysWhyNot) {
     EXPECT_EQ(run.exit_code, 2);
     EXPECT_THAT(run.err, HasSubstr("--backend uring: io_uring unavailable"));
   }
+}
+
+// bench peers at a tiny scale: every engine's file of every shared workload, schema-valid, the
+// peers' I/O counted by the libc counter, durable puts syncing (LMDB: an fdatasync and an O_DSYNC
+// meta write per commit), and the side-by-side table with the targets.
+TEST_F(BenchCliTest, PeersWriteFilesForEveryEngineAndPrintTheTable) {
+  const std::string out = path("out");
+  const Result run = Bench(
+      {"peers", "--scale", "0.001", "--repeats", "1", "--dir", path("scratch"), "--out", out});
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  for (const char* workload : {"btree/build_sequential_insert_1m", "btree/build_random_insert_1m",
+                               "btree/point_get_hot_1m", "btree/range_scan_1k_rows_hot",
+                               "mvcc/snapshot_open_close", "commit/durable_single_put"}) {
+    ASSERT_OK_AND_ASSIGN(const RepeatResult ours,
+                         ReadResultFile(out + "/" + ResultFileName(workload, 0)));
+    EXPECT_EQ(ours.results.io_counters, "vfs");
+    for (const char* engine : {"lmdb", "sqlite", "rocksdb"}) {
+      const std::string name = std::string("peers/") + engine + "/" + workload;
+      ASSERT_OK_AND_ASSIGN(const RepeatResult peer,
+                           ReadResultFile(out + "/" + ResultFileName(name, 0)));
+      EXPECT_EQ(peer.results.io_counters, "external") << name;
+      EXPECT_EQ(peer.results.ops, ours.results.ops) << name;
+      EXPECT_THAT(run.out, HasSubstr(engine));
+    }
+    EXPECT_THAT(run.out, HasSubstr(workload));
+  }
+  for (const char* engine : {"lmdb", "sqlite", "rocksdb"}) {
+    const std::string name = std::string("peers/") + engine + "/commit/durable_single_put";
+    ASSERT_OK_AND_ASSIGN(const RepeatResult put,
+                         ReadResultFile(out + "/" + ResultFileName(name, 0)));
+    EXPECT_GE(put.results.syncs_per_op, 1) << name;
+    if (std::string(engine) == "lmdb") {
+      EXPECT_EQ(put.results.syncs_per_op, 2);
+      EXPECT_EQ(put.extra["dsync_writes_per_op"].get<double>(), 1);
+    }
+  }
+  EXPECT_TRUE(std::filesystem::exists(out + "/floor__overwrite_4k_fdatasync_r000.json"));
+  EXPECT_THAT(run.out, HasSubstr("N/peer"));
+  EXPECT_THAT(run.out, HasSubstr("floor/overwrite_4k_fdatasync: "));
+  EXPECT_THAT(run.out, HasSubstr("Northstar durable put / floor: "));
+  EXPECT_THAT(run.out, HasSubstr("commit/durable_single_put: Northstar syncs/op == 1: 1.000"));
+  EXPECT_THAT(run.out, HasSubstr("0 not measured"));
+  EXPECT_TRUE(std::filesystem::is_empty(path("scratch")));
+  // The peers are registered benchmarks: list shows them, report reads their files.
+  EXPECT_THAT(Bench({"list", "--filter", "^peers/"}).out,
+              HasSubstr("peers/rocksdb/mvcc/snapshot_open_close"));
+  EXPECT_EQ(Bench({"report", out}).exit_code, 0);
+}
+
+// --engines and --filter narrow the run; the engines take turns, each repeat starting with the
+// next one; --markdown prints the README table with the machine.
+TEST_F(BenchCliTest, PeersTakeTurnsAndPrintMarkdown) {
+  const std::string out = path("out");
+  const Result run =
+      Bench({"peers", "--filter", "durable", "--engines", "lmdb", "--scale", "0.001", "--repeats",
+             "2", "--dir", path("scratch"), "--out", out, "--markdown"});
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  for (const char* name : {"commit/durable_single_put", "peers/lmdb/commit/durable_single_put",
+                           "floor/overwrite_4k_fdatasync"}) {
+    for (uint32_t repeat : {0u, 1u}) {
+      EXPECT_TRUE(std::filesystem::exists(out + "/" + ResultFileName(name, repeat))) << name;
+    }
+  }
+  EXPECT_FALSE(std::filesystem::exists(
+      out + "/" + ResultFileName("peers/sqlite/commit/durable_single_put", 0)));
+  EXPECT_FALSE(std::filesystem::exists(out + "/" + ResultFileName("btree/point_get_hot_1m", 0)));
+  EXPECT_THAT(run.err, HasSubstr("[1/6] commit/durable_single_put r0"));
+  EXPECT_THAT(run.err, HasSubstr("[4/6] peers/lmdb/commit/durable_single_put r1"));
+  EXPECT_THAT(run.out, HasSubstr("Machine: "));
+  EXPECT_THAT(run.out, HasSubstr("| workload | Northstar | LMDB |"));
+  EXPECT_THAT(run.out, HasSubstr("| commit/durable_single_put | "));
+  EXPECT_THAT(run.out, HasSubstr("- n/a: btree/point_get_hot_1m: Northstar/LMDB >= 1: "));
+  // --report prints the same table again from the files.
+  const Result report = Bench({"peers", "--report", out, "--engines", "lmdb", "--markdown"});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_EQ(report.out.substr(0, report.out.find("\n")), run.out.substr(0, run.out.find("\n")));
+  EXPECT_THAT(report.out, HasSubstr("| workload | Northstar | LMDB |"));
+
+  EXPECT_EQ(Bench({"peers", "--engines", "mysql"}).exit_code, 2);
+  const Result bad_engine = Bench({"peers", "--engines", "lmdb,lmdb"});
+  EXPECT_EQ(bad_engine.exit_code, 2);
+  EXPECT_THAT(bad_engine.err, HasSubstr("'lmdb' given twice"));
+  const Result no_match = Bench({"peers", "--filter", "^nothing$"});
+  EXPECT_EQ(no_match.exit_code, 2);
+  EXPECT_THAT(no_match.err, HasSubstr("matches no peer workload"));
 }
 
 TEST_F(BenchCliTest, BadUsage) {

@@ -1,7 +1,9 @@
 // btree/*: building a tree through write transactions, point lookups and range scans on a hot
 // tree, all through engine::Db.
+#include <filesystem>
 #include <memory>
 #include <optional>
+#include <system_error>
 
 #include "absl/strings/str_format.h"
 #include "bench/harness.h"
@@ -33,9 +35,26 @@ class Build final : public BenchCase {
       FillKey(random_ ? Scramble(n) : n, key_);
       NS_RETURN_IF_ERROR(txn->put(key_, PooledValue(n)));
     }
+    keys_ += kBatchPuts;
     return txn->commit();
   }
   void teardown() override { db_.reset(); }
+  // The files at rest, measured after the ops (untimed): a checkpoint puts every page in the
+  // data file; the log keeps its preallocated size. Bytes per key over every key put, warmup
+  // included; the same figures as the peers' builds (bench/peers/peer.h, AtRestMetrics).
+  nlohmann::json extra_metrics() const override {
+    if (db_ == nullptr || keys_ == 0 || !db_->checkpoint().ok()) return nlohmann::json::object();
+    std::error_code error;
+    const uint64_t data_bytes = std::filesystem::file_size(db_->path(), error);
+    if (error) return nlohmann::json::object();
+    const uint64_t log_bytes = std::filesystem::file_size(engine::LogPathFor(db_->path()), error);
+    if (error) return nlohmann::json::object();
+    const double keys = static_cast<double>(keys_);
+    return {{"bytes_at_rest", static_cast<double>(data_bytes + log_bytes)},
+            {"log_bytes_at_rest", static_cast<double>(log_bytes)},
+            {"bytes_per_key", static_cast<double>(data_bytes + log_bytes) / keys},
+            {"bytes_per_key_without_log", static_cast<double>(data_bytes) / keys}};
+  }
   nlohmann::json parameters() const override {
     return {{"keys_measured", ops_ * kBatchPuts},
             {"key_bytes", kKeyBytes},
@@ -50,6 +69,7 @@ class Build final : public BenchCase {
   const bool random_;
   engine::DbOptions options_;
   uint64_t ops_ = 0;
+  uint64_t keys_ = 0;
   std::unique_ptr<engine::Db> db_;
   std::string key_;
 };

@@ -19,7 +19,7 @@ struct Subcommand {
   int (*run)(const Args& args);
 };
 
-constexpr std::array<Subcommand, 6> kSubcommands = {{
+constexpr std::array<Subcommand, 7> kSubcommands = {{
     {"list", "list the registered benchmarks (also: run --list)", RunBenchList},
     {"run", "run benchmarks; one JSON file per repeat, a summary table", RunBenchRun},
     {"report", "summarize a result directory (medians, CV, stability); CSV export", RunBenchReport},
@@ -28,6 +28,8 @@ constexpr std::array<Subcommand, 6> kSubcommands = {{
      RunBenchGate},
     {"capture-baseline", "run the suite with a profile's sizes into bench/baselines/<profile>",
      RunBenchCaptureBaseline},
+    {"peers", "ours and LMDB, SQLite, RocksDB on the same workloads, side by side: ratios",
+     RunBenchPeers},
 }};
 
 void PrintBenchUsage(std::ostream& out) {

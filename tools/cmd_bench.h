@@ -1,6 +1,7 @@
 // The pieces of `northstar bench`: cmd_bench.cc dispatches to the subcommands and lists the
 // benchmarks; cmd_bench_run.cc runs them (run, capture-baseline, and the rerun of gate);
-// cmd_bench_results.cc reads result directories (report, compare, gate).
+// cmd_bench_results.cc reads result directories (report, compare, gate); cmd_bench_peers.cc runs
+// ours and the peer engines' same workloads side by side (peers).
 //
 // Not thread-safe: one command per process.
 #pragma once
@@ -26,6 +27,7 @@ namespace northstar::tools {
 [[nodiscard]] int RunBenchReport(const Args& args);
 [[nodiscard]] int RunBenchCompare(const Args& args);
 [[nodiscard]] int RunBenchGate(const Args& args);
+[[nodiscard]] int RunBenchPeers(const Args& args);
 
 // "posix" or "uring" (whose Create() may be refused: FailedPrecondition naming the cause).
 [[nodiscard]] absl::StatusOr<std::unique_ptr<vfs::FileSystem>> MakeBenchBackend(
@@ -35,6 +37,10 @@ namespace northstar::tools {
 // name; "" matches all). InvalidArgument for a bad expression or when none matches.
 [[nodiscard]] absl::StatusOr<std::vector<const bench::BenchSpec*>> SelectBenchmarks(
     const std::string& filter);
+
+// A new directory <scratch_parent>/northstar-bench-XXXXXX (scratch_parent "" for $TMPDIR or
+// /tmp); InvalidArgument naming --dir when it cannot be made.
+[[nodiscard]] absl::StatusOr<std::string> MakeScratchRoot(const std::string& scratch_parent);
 
 // One benchmark to run, with its own options (gate reruns each with its baseline's).
 struct BenchJob {

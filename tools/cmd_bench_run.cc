@@ -127,24 +127,6 @@ bench::RunOptions OptionsFrom(const RunFlags& flags, const po::variables_map& va
   return options;
 }
 
-std::string TemporaryParent() {
-  const char* tmpdir = std::getenv("TMPDIR");
-  return tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
-}
-
-// A new directory <parent>/northstar-bench-XXXXXX.
-absl::StatusOr<std::string> MakeScratchRoot(const std::string& scratch_parent) {
-  const std::string parent = scratch_parent.empty() ? TemporaryParent() : scratch_parent;
-  std::error_code error;
-  std::filesystem::create_directories(parent, error);
-  std::string pattern = (std::filesystem::path(parent) / "northstar-bench-XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "--dir %s: cannot make a scratch directory there: %s", parent, std::strerror(errno)));
-  }
-  return pattern;
-}
-
 absl::Status WriteCsv(const std::string& path, const bench::ResultSet& results) {
   if (path.empty()) return absl::OkStatus();
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -200,7 +182,24 @@ int RunAndReport(const char* command, std::vector<BenchJob> jobs, const RunFlags
   return outcome->failures.empty() ? kExitOk : kExitCheckFailed;
 }
 
+std::string TemporaryParent() {
+  const char* tmpdir = std::getenv("TMPDIR");
+  return tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
+}
+
 }  // namespace
+
+absl::StatusOr<std::string> MakeScratchRoot(const std::string& scratch_parent) {
+  const std::string parent = scratch_parent.empty() ? TemporaryParent() : scratch_parent;
+  std::error_code error;
+  std::filesystem::create_directories(parent, error);
+  std::string pattern = (std::filesystem::path(parent) / "northstar-bench-XXXXXX").string();
+  if (mkdtemp(pattern.data()) == nullptr) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "--dir %s: cannot make a scratch directory there: %s", parent, std::strerror(errno)));
+  }
+  return pattern;
+}
 
 absl::StatusOr<SuiteOutcome> RunBenchJobs(std::vector<BenchJob> jobs, vfs::FileSystem& backend,
                                           const std::string& backend_name,

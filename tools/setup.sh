@@ -11,6 +11,8 @@ packages=(
   liburing-dev libxxhash-dev libgtest-dev libgmock-dev nlohmann-json3-dev
   # Test tools: xmllint checks that the JUnit XML torture writes is well formed.
   libxml2-utils
+  # Peer engines for `northstar bench peers`, and strace to cross-check their sync counts.
+  liblmdb-dev libsqlite3-dev librocksdb-dev strace
 )
 
 missing=()

@@ -24,15 +24,21 @@ absl::Status CartridgeKeeper::refresh() {
   return absl::OkStatus();
 }
 
+absl::StatusOr<TxnId> CartridgeKeeper::latest_txn() {
+  // A read transaction, not Db::stats(): stats() also sums the pending page lists, which grow
+  // with the commits since the last checkpoint, and this runs on every lookup.
+  NS_ASSIGN_OR_RETURN(const std::unique_ptr<ReadTxn> txn, db_.begin_read());
+  return txn->txn_id();
+}
+
 absl::StatusOr<std::shared_ptr<const MappedCartridge>> CartridgeKeeper::current() {
-  if (held_ == nullptr || held_->watermark_txn() != db_.stats().txn_id) {
-    NS_RETURN_IF_ERROR(refresh());
-  }
+  NS_ASSIGN_OR_RETURN(const TxnId latest, latest_txn());
+  if (held_ == nullptr || held_->watermark_txn() != latest) NS_RETURN_IF_ERROR(refresh());
   return held_;
 }
 
 absl::StatusOr<bool> CartridgeKeeper::poll(uint64_t now_ns) {
-  const TxnId latest = db_.stats().txn_id;
+  NS_ASSIGN_OR_RETURN(const TxnId latest, latest_txn());
   if (held_ != nullptr && held_->watermark_txn() == latest) {
     behind_since_ns_.reset();
     return false;

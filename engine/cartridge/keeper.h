@@ -44,6 +44,8 @@ class CartridgeKeeper {
 
  private:
   [[nodiscard]] absl::Status refresh();
+  // The database's latest commit.
+  [[nodiscard]] absl::StatusOr<TxnId> latest_txn();
 
   vfs::FileSystem& fs_;
   Db& db_;
