@@ -270,7 +270,7 @@ void PrintPeersMarkdown(const PeersTable& table, const std::vector<TargetCheck>&
   if (table.system) {
     const SystemInfo& s = *table.system;
     out << absl::StrFormat(
-        "Machine: %s, %d cores, %.1f GiB RAM, Linux %s, %s on %s; scale %g, %d repeats "
+        "Machine: %s, %d cores, %.1f GiB RAM, %s, %s on %s; scale %g, %d repeats "
         "(medians), %s build %s, %s.\n\n",
         s.cpu_model, s.cores, static_cast<double>(s.ram_bytes) / double(1ull << 30), s.kernel,
         s.dir_file_system, s.dir_device, table.scale, table.repeats, s.build_type, s.git_commit,
