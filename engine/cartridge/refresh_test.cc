@@ -3,8 +3,11 @@
 // corrupt and foreign-version files are rebuilt or caught up, and give the same bytes either way.
 #include "engine/cartridge/refresh.h"
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -329,6 +332,50 @@ TEST_F(RefreshTest, KeeperTriggerFiresOnCommitCountAndOnStaleTime) {
   EXPECT_TRUE(refreshed);  // Behind for 1000 ns.
   ASSERT_OK_AND_ASSIGN(refreshed, keeper.poll(5000));
   EXPECT_FALSE(refreshed);  // Fresh again.
+}
+
+// Refreshes beside a writer thread that commits all the time, with checkpoints recycling the
+// log under the catch-up's feet: every cartridge handed out equals a scan at its own snapshot,
+// whether it was caught up or rebuilt.
+TEST(RefreshConcurrencyTest, RefreshesBesideAWriterAreExact) {
+  ScopedTempDir dir("northstar_cartridge_writer");
+  vfs::PosixFileSystem fs;
+  DbOptions options{.page_size_bytes = 4096,
+                    .durability = Durability::kLogNoSync,
+                    .log_preallocate_bytes = 64 << 10,
+                    .checkpoint_log_bytes = 48 << 10,
+                    .retained_snapshots = 1'000'000};
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Db> db, Db::open(fs, dir.path() + "/tasks.ns", options));
+  TaskWorkload workload(31, 150);
+  ASSERT_OK(workload.CreateTasks(*db, 0, 150));
+  std::atomic<bool> stop = false;
+  absl::Status writer_status;
+  std::thread writer([&] {
+    // Paced, so that some refreshes find their commits still in the log and some do not.
+    while (!stop.load() && writer_status.ok()) {
+      writer_status = workload.Commit(*db);
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
+  });
+  int caught_up = 0;
+  int rebuilt = 0;
+  for (int round = 0; round < 2000 && (round < 40 || caught_up < 5 || rebuilt < 5); round++) {
+    absl::StatusOr<Refreshed> refreshed = AcquireFresh(fs, *db);
+    ASSERT_TRUE(refreshed.ok()) << refreshed.status();
+    (refreshed->action == RefreshAction::kCaughtUp ? caught_up : rebuilt)++;
+    absl::StatusOr<std::unique_ptr<ReadTxn>> at = db->begin_read_at(refreshed->txn);
+    ASSERT_TRUE(at.ok()) << at.status();
+    absl::StatusOr<PendingTasks> scanned = ScanPendingTasks(**at);
+    ASSERT_TRUE(scanned.ok()) << scanned.status();
+    ASSERT_EQ(refreshed->cartridge->view().ToContent(), *scanned)
+        << "round " << round << ": " << RefreshActionName(refreshed->action) << " at txn "
+        << refreshed->txn;
+  }
+  stop = true;
+  writer.join();
+  ASSERT_OK(writer_status);
+  EXPECT_GT(caught_up, 0);
+  EXPECT_GT(rebuilt, 0);
 }
 
 // The posix backend maps the file (mmap): the same lookups, from a real file.
