@@ -18,6 +18,7 @@
 // Every answer is compared with the one apps/code_graph computes from the config (precomputed in
 // setup; the comparison of a few ids is inside the op) and a difference fails the benchmark.
 // extra: p50/p99 per kind, measured around the query alone.
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <vector>
@@ -85,6 +86,7 @@ class CodeGraph final : public BenchCase {
     NS_RETURN_IF_ERROR(apps::ValidateCodeGraphConfig(config_));
     NS_RETURN_IF_ERROR(Ingest(env));
     PickQueries(env.seed);
+    samples_.reserve(env.ops + env.warmup_ops);
     return absl::OkStatus();
   }
 

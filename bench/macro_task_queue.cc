@@ -21,6 +21,8 @@
 // benchmark otherwise. The check is complete: a second claim of any task happens in some round
 // and that round checks the task (setup makes no claims). It is timed with the op and costs one
 // short seek per claim (extra verify_ns_per_claim), against a commit with an fdatasync.
+#include <algorithm>
+#include <atomic>
 #include <barrier>
 #include <memory>
 #include <optional>
@@ -67,6 +69,7 @@ class TaskQueueClaims final : public BenchCase {
                               .type = std::string(apps::TaskTypeName(agent % kTypes))};
       agents_[agent].claims.reserve(claims_planned / kAgents);
     }
+    verify_ns_.reserve(env.ops + env.warmup_ops);
     for (uint32_t agent = 0; agent < kAgents; agent++) {
       threads_.emplace_back([this, agent] { Run(agents_[agent]); });
     }

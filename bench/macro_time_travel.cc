@@ -20,6 +20,7 @@
 // them with the model (apps::HistoryModel: the model of sim/model.h keeps every value and commit
 // key list, too heavy for a million transactions), byte for byte; any difference fails the
 // benchmark. extra: begin_read_at time, replay time and speed (records/s, MB/s of log).
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <optional>
@@ -78,6 +79,7 @@ class TimeTravel final : public BenchCase {
                               static_cast<uint32_t>(retained_), /*create=*/false));
     history_build_ns_ = SteadyNanoseconds() - start_ns;
     NS_ASSIGN_OR_RETURN(log_, env.fs->open(engine::LogPathFor(path_), {}));
+    samples_.reserve(env.ops + env.warmup_ops);
     return CheckLatestState();
   }
 
