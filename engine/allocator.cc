@@ -12,7 +12,7 @@ PageAllocator::PageAllocator(uint64_t page_count, std::set<PageId> free_pages)
 
 void PageAllocator::begin(TxnId txn_id) {
   NS_ASSERT(!in_txn_);
-  NS_ASSERT(allocated_.empty() && freed_.empty());
+  NS_ASSERT(allocated_.empty() && freed_.empty() && freed_volatile_.empty());
   in_txn_ = true;
   txn_id_ = txn_id;
   page_count_at_begin_ = page_count_;
@@ -61,7 +61,11 @@ PageId PageAllocator::allocate_run(uint64_t count) {
 void PageAllocator::free_committed(PageId page_id) {
   NS_ASSERT(page_id >= kFirstDataPage && page_id < page_count_);
   NS_ASSERT(!allocated_.contains(page_id));
-  freed_.push_back(page_id);
+  if (volatile_.erase(page_id) > 0) {
+    freed_volatile_.push_back(page_id);
+  } else {
+    freed_.push_back(page_id);
+  }
 }
 
 void PageAllocator::free_scratch(PageId page_id) {
@@ -78,6 +82,8 @@ void PageAllocator::rollback() {
   page_count_ = page_count_at_begin_;
   allocated_.clear();
   freed_.clear();
+  volatile_.insert(freed_volatile_.begin(), freed_volatile_.end());
+  freed_volatile_.clear();
 }
 
 void PageAllocator::commit() {
@@ -87,8 +93,14 @@ void PageAllocator::commit() {
     std::vector<PageId>& pending = pending_[txn_id_];
     pending.insert(pending.end(), freed_.begin(), freed_.end());
   }
+  if (!freed_volatile_.empty()) {
+    std::vector<PageId>& pending = pending_volatile_[txn_id_];
+    pending.insert(pending.end(), freed_volatile_.begin(), freed_volatile_.end());
+  }
+  volatile_.insert(allocated_.begin(), allocated_.end());
   allocated_.clear();
   freed_.clear();
+  freed_volatile_.clear();
   free_at_begin_.clear();
 }
 
@@ -100,10 +112,25 @@ void PageAllocator::release_pending(TxnId oldest_visible_txn) {
   }
 }
 
+std::vector<PageId> PageAllocator::release_volatile(TxnId oldest_snapshot_txn) {
+  NS_ASSERT(!in_txn_);  // Between transactions only.
+  std::vector<PageId> released;
+  while (!pending_volatile_.empty() && pending_volatile_.begin()->first <= oldest_snapshot_txn) {
+    for (PageId page_id : pending_volatile_.begin()->second) {
+      free_.insert(page_id);
+      released.push_back(page_id);
+    }
+    pending_volatile_.erase(pending_volatile_.begin());
+  }
+  return released;
+}
+
 std::vector<PageId> PageAllocator::persistent_free_pages() const {
   std::set<PageId> pages = free_;
   for (const auto& [txn_id, freed] : pending_) pages.insert(freed.begin(), freed.end());
+  for (const auto& [txn_id, freed] : pending_volatile_) pages.insert(freed.begin(), freed.end());
   pages.insert(freed_.begin(), freed_.end());
+  pages.insert(freed_volatile_.begin(), freed_volatile_.end());
   return {pages.begin(), pages.end()};
 }
 
@@ -111,12 +138,15 @@ std::vector<PageId> PageAllocator::pending_pages() const {
   std::vector<PageId> pages;
   for (const auto& [txn_id, freed] : pending_)
     pages.insert(pages.end(), freed.begin(), freed.end());
+  for (const auto& [txn_id, freed] : pending_volatile_)
+    pages.insert(pages.end(), freed.begin(), freed.end());
   return pages;
 }
 
 uint64_t PageAllocator::pending_count() const {
   uint64_t count = 0;
   for (const auto& [txn_id, freed] : pending_) count += freed.size();
+  for (const auto& [txn_id, freed] : pending_volatile_) count += freed.size();
   return count;
 }
 

@@ -5,6 +5,13 @@
 // - pending: freed by a commit but maybe still visible to a reader's snapshot or to the previous
 //   meta; each is tagged with the txn that freed it and becomes free once every reader's
 //   snapshot is at least that txn (release_pending) and that txn is durable;
+// - pending volatile: freed by a commit, but allocated after the last checkpoint, so no durable
+//   state (meta, tree, free list) refers to it and recovery never reads it: it becomes free as
+//   soon as every reader's snapshot is at least the txn that freed it (release_volatile),
+//   without waiting for a checkpoint. Such a page never reached the data file; its only copy is
+//   a dirty frame in the page cache, which the owner drops. Without this, every version of a
+//   leaf rewritten by commit after commit stayed dirty until a checkpoint, and a random build
+//   checkpointed every other commit to make room for them;
 // - scratch: pages allocated by the open transaction and freed again before it commits: nobody
 //   else ever saw them, so they are free at once.
 // Runs of consecutive pages (overflow values) come from the free set when a run is there, else
@@ -44,6 +51,11 @@ class PageAllocator {
   // Pending pages freed by txns <= oldest_visible_txn become free. Call with the smallest
   // snapshot txn id any reader holds (or the last committed txn when there is none).
   void release_pending(TxnId oldest_visible_txn);
+  // Pending volatile pages freed by txns <= oldest_snapshot_txn become free; returns them, so
+  // that their dirty cache frames can be dropped. Between transactions only.
+  [[nodiscard]] std::vector<PageId> release_volatile(TxnId oldest_snapshot_txn);
+  // A checkpoint is durable: every page allocated so far is part of it or free in it.
+  void checkpointed() { volatile_.clear(); }
 
   // What the next meta persists as free: free + pending + this transaction's frees. Every page
   // not reachable from the new meta, so that a reopened database (no readers) reuses them all.
@@ -58,12 +70,16 @@ class PageAllocator {
  private:
   std::set<PageId> free_;
   std::map<TxnId, std::vector<PageId>> pending_;
+  // Allocated by committed transactions since the last checkpoint.
+  std::set<PageId> volatile_;
+  std::map<TxnId, std::vector<PageId>> pending_volatile_;
   uint64_t page_count_;
   // The open transaction.
   TxnId txn_id_ = 0;
   uint64_t page_count_at_begin_ = 0;
   std::set<PageId> allocated_;
   std::vector<PageId> freed_;
+  std::vector<PageId> freed_volatile_;  // Taken out of volatile_; rollback puts them back.
   std::set<PageId> free_at_begin_;  // For rollback.
   bool in_txn_ = false;
 };

@@ -164,6 +164,10 @@ absl::Status Db::apply_record(const LogRecord& record) {
   }));
   allocator_.commit();
   publish(record.txn_id, tree.state());
+  // As a commit does: the replay must not hold more dirty pages than the run it repeats did
+  // (that run checkpointed before they crowded the cache; the replay cannot checkpoint midway,
+  // because a recycled log still holds the records it has not applied yet).
+  release_volatile_pages();
   return absl::OkStatus();
 }
 
@@ -249,6 +253,17 @@ void Db::release_pages() {
     oldest_visible = std::min(oldest_visible, snapshots_.begin()->first);
   }
   allocator_.release_pending(oldest_visible);
+}
+
+void Db::release_volatile_pages() {
+  // Pages allocated and freed again since the last checkpoint were never written and nothing
+  // durable refers to them: only a snapshot older than the txn that freed them can.
+  TxnId oldest_snapshot = 0;
+  {
+    std::lock_guard lock(*state_mutex_);
+    oldest_snapshot = snapshots_.begin()->first;
+  }
+  for (PageId page_id : allocator_.release_volatile(oldest_snapshot)) cache_.discard(page_id);
 }
 
 void Db::end_write(bool committed) {

@@ -21,7 +21,9 @@
 //
 // Page reuse: pages freed by commit t are reused only once no reader or retained snapshot is
 // older than t and a checkpoint covers t (the checkpoint's tree must stay intact on disk until
-// the next meta is durable).
+// the next meta is durable). A page that was allocated after the last checkpoint needs only
+// the first: nothing durable refers to it, so it is freed (and its dirty cache frame dropped,
+// never written) as soon as no snapshot can see it.
 //
 // Thread safety: Db, ReadTxn and cursors may be used from many threads (one ReadTxn per thread
 // at a time); a WriteTxn belongs to one thread. All locks come from the Runtime.
@@ -197,6 +199,9 @@ class Db {
   void end_write(bool committed);
   void end_read(TxnId txn_id);
   void release_pages();
+  // Frees the pages allocated and freed again since the last checkpoint that no snapshot can
+  // see any more, and drops their dirty cache frames.
+  void release_volatile_pages();
   [[nodiscard]] TreeState latest_tree() const;
 
   Runtime& runtime_;

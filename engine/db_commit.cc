@@ -38,6 +38,7 @@ absl::Status Db::commit(WriteTxn& txn) {
   log_offset_ += record.size();
   allocator_.commit();
   publish(txn.txn_id_, tree);
+  release_volatile_pages();
   runtime_.yield(YieldSite::kCommitEnd);
   // Dirty pages cannot be evicted: checkpoint before they crowd out the pages readers need.
   const uint64_t dirty_bytes = cache_.counters().pages_dirty * uint64_t{page_size_bytes()};
@@ -100,6 +101,7 @@ absl::Status Db::write_pages_and_meta(TxnId txn_id, const TreeState& tree, uint6
     std::lock_guard lock(*state_mutex_);
     meta_ = meta;
   }
+  allocator_.checkpointed();
   release_pages();
   return absl::OkStatus();
 }

@@ -142,6 +142,15 @@ struct PageCache::State {
     drop(*frame);
   }
 
+  void discard(PageId page_id) {
+    std::lock_guard<Mutex> lock(*mutex);
+    Frame* frame = find(page_id);
+    if (frame == nullptr) return;
+    NS_ASSERT_MSG(frame->pin_count == 0, absl::StrFormat("discard() of pinned page %d", page_id));
+    set_dirty(*frame, false);
+    drop(*frame);
+  }
+
   void unpin(Frame& frame) {
     std::lock_guard<Mutex> lock(*mutex);
     NS_ASSERT(frame.bytes != nullptr);
@@ -366,6 +375,8 @@ void PageCache::mark_clean(PageId page_id) {
 }
 
 void PageCache::forget(PageId page_id) { state_->forget(page_id); }
+
+void PageCache::discard(PageId page_id) { state_->discard(page_id); }
 
 std::vector<PageId> PageCache::dirty_pages() const { return state_->dirty_pages(); }
 

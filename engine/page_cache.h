@@ -84,6 +84,9 @@ class PageCache {
   void mark_clean(PageId page_id);
   // Drops a cached copy (not pinned, not dirty) if there is one: the page was freed or rewritten.
   void forget(PageId page_id);
+  // Drops a cached copy (not pinned) if there is one, dirty or not: the page was freed before
+  // it ever had to reach the disk (PageAllocator::release_volatile), so its content is garbage.
+  void discard(PageId page_id);
   // Dirty page ids, ascending.
   [[nodiscard]] std::vector<PageId> dirty_pages() const;
   [[nodiscard]] bool over_budget() const;
