@@ -1,5 +1,7 @@
 #include "engine/allocator.h"
 
+#include <algorithm>
+
 #include "util/assert.h"
 
 namespace northstar::engine {
@@ -61,8 +63,9 @@ PageId PageAllocator::allocate_run(uint64_t count) {
 void PageAllocator::free_committed(PageId page_id) {
   NS_ASSERT(page_id >= kFirstDataPage && page_id < page_count_);
   NS_ASSERT(!allocated_.contains(page_id));
-  if (volatile_.erase(page_id) > 0) {
-    freed_volatile_.push_back(page_id);
+  if (auto found = volatile_.find(page_id); found != volatile_.end()) {
+    freed_volatile_.push_back({page_id, found->second});
+    volatile_.erase(found);
   } else {
     freed_.push_back(page_id);
   }
@@ -82,7 +85,7 @@ void PageAllocator::rollback() {
   page_count_ = page_count_at_begin_;
   allocated_.clear();
   freed_.clear();
-  volatile_.insert(freed_volatile_.begin(), freed_volatile_.end());
+  for (const VolatileFree& freed : freed_volatile_) volatile_[freed.page_id] = freed.allocated_by;
   freed_volatile_.clear();
 }
 
@@ -94,10 +97,10 @@ void PageAllocator::commit() {
     pending.insert(pending.end(), freed_.begin(), freed_.end());
   }
   if (!freed_volatile_.empty()) {
-    std::vector<PageId>& pending = pending_volatile_[txn_id_];
+    std::vector<VolatileFree>& pending = pending_volatile_[txn_id_];
     pending.insert(pending.end(), freed_volatile_.begin(), freed_volatile_.end());
   }
-  volatile_.insert(allocated_.begin(), allocated_.end());
+  for (PageId page_id : allocated_) volatile_[page_id] = txn_id_;
   allocated_.clear();
   freed_.clear();
   freed_volatile_.clear();
@@ -112,15 +115,24 @@ void PageAllocator::release_pending(TxnId oldest_visible_txn) {
   }
 }
 
-std::vector<PageId> PageAllocator::release_volatile(TxnId oldest_snapshot_txn) {
+std::vector<PageId> PageAllocator::release_volatile(std::span<const TxnId> snapshots) {
   NS_ASSERT(!in_txn_);  // Between transactions only.
+  NS_ASSERT(std::is_sorted(snapshots.begin(), snapshots.end()));
+  // Whether a snapshot in [allocated_by, freed_by) is open.
+  auto visible = [&](TxnId allocated_by, TxnId freed_by) {
+    auto snapshot = std::lower_bound(snapshots.begin(), snapshots.end(), allocated_by);
+    return snapshot != snapshots.end() && *snapshot < freed_by;
+  };
   std::vector<PageId> released;
-  while (!pending_volatile_.empty() && pending_volatile_.begin()->first <= oldest_snapshot_txn) {
-    for (PageId page_id : pending_volatile_.begin()->second) {
-      free_.insert(page_id);
-      released.push_back(page_id);
-    }
-    pending_volatile_.erase(pending_volatile_.begin());
+  for (auto group = pending_volatile_.begin(); group != pending_volatile_.end();) {
+    const TxnId freed_by = group->first;
+    std::erase_if(group->second, [&](const VolatileFree& freed) {
+      if (visible(freed.allocated_by, freed_by)) return false;
+      free_.insert(freed.page_id);
+      released.push_back(freed.page_id);
+      return true;
+    });
+    group = group->second.empty() ? pending_volatile_.erase(group) : std::next(group);
   }
   return released;
 }
@@ -128,9 +140,11 @@ std::vector<PageId> PageAllocator::release_volatile(TxnId oldest_snapshot_txn) {
 std::vector<PageId> PageAllocator::persistent_free_pages() const {
   std::set<PageId> pages = free_;
   for (const auto& [txn_id, freed] : pending_) pages.insert(freed.begin(), freed.end());
-  for (const auto& [txn_id, freed] : pending_volatile_) pages.insert(freed.begin(), freed.end());
+  for (const auto& [txn_id, freed] : pending_volatile_) {
+    for (const VolatileFree& entry : freed) pages.insert(entry.page_id);
+  }
   pages.insert(freed_.begin(), freed_.end());
-  pages.insert(freed_volatile_.begin(), freed_volatile_.end());
+  for (const VolatileFree& entry : freed_volatile_) pages.insert(entry.page_id);
   return {pages.begin(), pages.end()};
 }
 
@@ -138,8 +152,9 @@ std::vector<PageId> PageAllocator::pending_pages() const {
   std::vector<PageId> pages;
   for (const auto& [txn_id, freed] : pending_)
     pages.insert(pages.end(), freed.begin(), freed.end());
-  for (const auto& [txn_id, freed] : pending_volatile_)
-    pages.insert(pages.end(), freed.begin(), freed.end());
+  for (const auto& [txn_id, freed] : pending_volatile_) {
+    for (const VolatileFree& entry : freed) pages.push_back(entry.page_id);
+  }
   return pages;
 }
 

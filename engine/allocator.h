@@ -6,9 +6,10 @@
 //   meta; each is tagged with the txn that freed it and becomes free once every reader's
 //   snapshot is at least that txn (release_pending) and that txn is durable;
 // - pending volatile: freed by a commit, but allocated after the last checkpoint, so no durable
-//   state (meta, tree, free list) refers to it and recovery never reads it: it becomes free as
-//   soon as every reader's snapshot is at least the txn that freed it (release_volatile),
-//   without waiting for a checkpoint. Such a page never reached the data file; its only copy is
+//   state (meta, tree, free list) refers to it and recovery never reads it: allocated by txn a
+//   and freed by txn t, it is visible only to snapshots in [a, t), and it becomes free as soon
+//   as none is open (release_volatile), without waiting for a checkpoint, and even while an
+//   older reader stays open (which keeps LMDB from reusing anything newer than that reader). Such a page never reached the data file; its only copy is
 //   a dirty frame in the page cache, which the owner drops. Without this, every version of a
 //   leaf rewritten by commit after commit stayed dirty until a checkpoint, and a random build
 //   checkpointed every other commit to make room for them;
@@ -25,6 +26,7 @@
 #include <cstdint>
 #include <map>
 #include <set>
+#include <span>
 #include <vector>
 
 #include "engine/format/types.h"
@@ -51,9 +53,10 @@ class PageAllocator {
   // Pending pages freed by txns <= oldest_visible_txn become free. Call with the smallest
   // snapshot txn id any reader holds (or the last committed txn when there is none).
   void release_pending(TxnId oldest_visible_txn);
-  // Pending volatile pages freed by txns <= oldest_snapshot_txn become free; returns them, so
-  // that their dirty cache frames can be dropped. Between transactions only.
-  [[nodiscard]] std::vector<PageId> release_volatile(TxnId oldest_snapshot_txn);
+  // Pending volatile pages that none of `snapshots` (the txn ids of every snapshot still
+  // readable, ascending) can see become free; returns them, so that their dirty cache frames can
+  // be dropped. Between transactions only.
+  [[nodiscard]] std::vector<PageId> release_volatile(std::span<const TxnId> snapshots);
   // A checkpoint is durable: every page allocated so far is part of it or free in it.
   void checkpointed() { volatile_.clear(); }
 
@@ -70,16 +73,21 @@ class PageAllocator {
  private:
   std::set<PageId> free_;
   std::map<TxnId, std::vector<PageId>> pending_;
-  // Allocated by committed transactions since the last checkpoint.
-  std::set<PageId> volatile_;
-  std::map<TxnId, std::vector<PageId>> pending_volatile_;
+  // Allocated by committed transactions since the last checkpoint, with the allocating txn.
+  std::map<PageId, TxnId> volatile_;
+  struct VolatileFree {
+    PageId page_id;
+    TxnId allocated_by;
+  };
+  // By the txn that freed them.
+  std::map<TxnId, std::vector<VolatileFree>> pending_volatile_;
   uint64_t page_count_;
   // The open transaction.
   TxnId txn_id_ = 0;
   uint64_t page_count_at_begin_ = 0;
   std::set<PageId> allocated_;
   std::vector<PageId> freed_;
-  std::vector<PageId> freed_volatile_;  // Taken out of volatile_; rollback puts them back.
+  std::vector<VolatileFree> freed_volatile_;  // Taken out of volatile_; rollback puts them back.
   std::set<PageId> free_at_begin_;  // For rollback.
   bool in_txn_ = false;
 };

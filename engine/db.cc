@@ -258,12 +258,13 @@ void Db::release_pages() {
 void Db::release_volatile_pages() {
   // Pages allocated and freed again since the last checkpoint were never written and nothing
   // durable refers to them: only a snapshot older than the txn that freed them can.
-  TxnId oldest_snapshot = 0;
+  std::vector<TxnId> snapshots;
   {
     std::lock_guard lock(*state_mutex_);
-    oldest_snapshot = snapshots_.begin()->first;
+    snapshots.reserve(snapshots_.size());
+    for (const auto& [txn_id, tree] : snapshots_) snapshots.push_back(txn_id);
   }
-  for (PageId page_id : allocator_.release_volatile(oldest_snapshot)) cache_.discard(page_id);
+  for (PageId page_id : allocator_.release_volatile(snapshots)) cache_.discard(page_id);
 }
 
 void Db::end_write(bool committed) {
@@ -291,7 +292,7 @@ DbStats Db::stats() const {
   std::lock_guard lock(*state_mutex_);
   return DbStats{latest_txn_,
                  meta_.txn_id,
-                 log_offset_,
+                 log_bytes_since_checkpoint(),
                  snapshots_.rbegin()->second,
                  allocator_.page_count(),
                  allocator_.free_count(),

@@ -203,6 +203,11 @@ class Db {
   // see any more, and drops their dirty cache frames.
   void release_volatile_pages();
   [[nodiscard]] TreeState latest_tree() const;
+  // Where replay starts is meta_.log_position: 0 once a checkpoint recycles the log, where the
+  // checkpoint left off when the log keeps every record (recycle_log = false).
+  [[nodiscard]] uint64_t log_bytes_since_checkpoint() const {
+    return log_offset_ - meta_.log_position;
+  }
 
   Runtime& runtime_;
   const DbOptions options_;

@@ -42,7 +42,8 @@ absl::Status Db::commit(WriteTxn& txn) {
   runtime_.yield(YieldSite::kCommitEnd);
   // Dirty pages cannot be evicted: checkpoint before they crowd out the pages readers need.
   const uint64_t dirty_bytes = cache_.counters().pages_dirty * uint64_t{page_size_bytes()};
-  if (log_offset_ >= options_.checkpoint_log_bytes || dirty_bytes >= cache_budget_bytes_ / 2) {
+  if (log_bytes_since_checkpoint() >= options_.checkpoint_log_bytes ||
+      dirty_bytes >= cache_budget_bytes_ / 2) {
     return checkpoint_locked();
   }
   return absl::OkStatus();

@@ -1,6 +1,7 @@
 // Commit log, recovery, checkpoints, snapshots and history (kLog durability, the default).
 #include <atomic>
 #include <map>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -530,6 +531,70 @@ TEST(DbLogTest, CheckpointRecyclesTheLog) {
   EXPECT_EQ(reopened->recovery().records, 1u) << reopened->recovery().summary();
   ASSERT_OK_AND_ASSIGN(const State state, ReadState(*reopened));
   EXPECT_EQ(state.size(), 6u);
+}
+
+// Versions of a leaf that commits rewrote between checkpoints never reach the disk: once no
+// snapshot sees them they are freed and their dirty frames dropped. Before, each stayed dirty
+// until a checkpoint, and a random build checkpointed every other commit to make room.
+TEST(DbLogTest, SupersededPagesBetweenCheckpointsAreFreedOnceNoSnapshotSeesThem) {
+  vfs::SimDisk disk({}, 1);
+  DbOptions options = SmallLogOptions();
+  options.checkpoint_log_bytes = 1 << 30;
+  options.log_preallocate_bytes = 1 << 20;
+  options.cache_budget_bytes = 4 << 20;  // Room for every version: only release frees them.
+  ASSERT_OK_AND_ASSIGN(auto db, Db::open(disk, kPath, options));
+  auto commit = [&](int version) {
+    ASSERT_OK_AND_ASSIGN(auto txn, db->begin_write());
+    for (int key = 0; key < 10; key++) {
+      ASSERT_OK(txn->put(absl::StrFormat("k%02d", key), absl::StrFormat("v%d", version)));
+    }
+    ASSERT_OK(txn->commit());
+  };
+  commit(0);
+  ASSERT_OK_AND_ASSIGN(auto reader, db->begin_read());  // Holds version 0's leaf.
+  for (int version = 1; version <= 200; version++) commit(version);
+  EXPECT_EQ(db->stats().checkpoint_txn_id, 0u);
+  // One leaf: the latest version and the one the reader holds; the file did not grow by 200.
+  EXPECT_LE(db->stats().cache.pages_dirty, 2u);
+  EXPECT_LE(db->stats().page_count, kFirstDataPage + 4);
+  ASSERT_OK_AND_ASSIGN(const std::optional<std::string> old_value, reader->get("k05"));
+  EXPECT_EQ(old_value, "v0");
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> problems, db->audit());
+  EXPECT_TRUE(problems.empty()) << problems.front();
+  reader.reset();
+  commit(201);
+  EXPECT_EQ(db->stats().cache.pages_dirty, 1u);
+  ASSERT_OK_AND_ASSIGN(problems, db->audit());
+  EXPECT_TRUE(problems.empty()) << problems.front();
+  // And a crash recovers the latest commit from the log alone.
+  db.reset();
+  disk.crash();
+  ASSERT_OK_AND_ASSIGN(db, Db::open(disk, kPath, options));
+  ASSERT_OK_AND_ASSIGN(const State state, ReadState(*db));
+  EXPECT_EQ(state.at("k09"), "v201");
+}
+
+// With recycle_log = false the log keeps growing; checkpoint_log_bytes counts from the last
+// checkpoint, not from the start of the log (which checkpointed on every commit once the log
+// passed it).
+TEST(DbLogTest, CheckpointsByLogBytesSinceTheLastOneWhenTheLogIsKept) {
+  vfs::SimDisk disk({}, 1);
+  DbOptions options = SmallLogOptions();
+  options.recycle_log = false;
+  options.log_preallocate_bytes = 0;
+  options.checkpoint_log_bytes = 4096;
+  ASSERT_OK_AND_ASSIGN(auto db, Db::open(disk, kPath, options));
+  std::set<TxnId> checkpoints;
+  for (int commit = 0; commit < 400; commit++) {
+    ASSERT_OK_AND_ASSIGN(auto txn, db->begin_write());
+    ASSERT_OK(txn->put(absl::StrFormat("k%03d", commit % 50), std::string(100, 'v')));
+    ASSERT_OK(txn->commit());
+    checkpoints.insert(db->stats().checkpoint_txn_id);
+    EXPECT_LT(db->stats().log_bytes, 4096u);
+  }
+  // About 130 bytes per record: a checkpoint every ~32 commits.
+  EXPECT_GE(checkpoints.size(), 400u / 40);
+  EXPECT_LE(checkpoints.size(), 400u / 20);
 }
 
 }  // namespace
