@@ -156,7 +156,7 @@ absl::Status WriteTree::put(std::string_view key, std::string_view value) {
     tree_ = TreeState{new_node(std::move(leaf)), 1, 1};
     return absl::OkStatus();
   }
-  NS_ASSIGN_OR_RETURN(Insert result, insert(tree_.root, 0, std::move(entry)));
+  NS_ASSIGN_OR_RETURN(Insert result, insert(tree_.root, 0, entry, /*rightmost=*/true));
   tree_.root = result.page;
   if (result.split) {
     NS_ASSERT_MSG(tree_.height < kTreeHeightMax, "B+tree reached kTreeHeightMax");
@@ -172,9 +172,10 @@ absl::Status WriteTree::put(std::string_view key, std::string_view value) {
 }
 
 absl::StatusOr<WriteTree::Insert> WriteTree::insert(PageId page_id, uint32_t depth,
-                                                    LeafEntry entry) {
+                                                    LeafEntry entry, bool rightmost) {
   NS_ASSIGN_OR_RETURN(const PageId copy_id, writable(page_id, depth));
   Node& node = dirty_.at(copy_id);
+  bool appended = false;  // A new last item of the tree's rightmost node at this level.
   if (node.is_leaf) {
     const size_t index = LeafLowerBound(node, entry.key);
     if (index < node.entries.size() && node.entries[index].key == entry.key) {
@@ -186,22 +187,26 @@ absl::StatusOr<WriteTree::Insert> WriteTree::insert(PageId page_id, uint32_t dep
       node.used_bytes += EntryBytes(entry);
       node.entries.insert(node.entries.begin() + static_cast<ptrdiff_t>(index), entry);
       tree_.entry_count++;
+      appended = rightmost && index + 1 == node.entries.size();
     }
   } else {
     const size_t index = BranchChildIndex(node, entry.key);
-    NS_ASSIGN_OR_RETURN(Insert child, insert(node.children[index], depth + 1, entry));
+    const bool last_child = index + 1 == node.children.size();
+    NS_ASSIGN_OR_RETURN(Insert child,
+                        insert(node.children[index], depth + 1, entry, rightmost && last_child));
     node.children[index] = child.page;
     if (child.split) {
       node.used_bytes += SeparatorBytes(child.split->separator);
       node.keys.insert(node.keys.begin() + static_cast<ptrdiff_t>(index), child.split->separator);
       node.children.insert(node.children.begin() + static_cast<ptrdiff_t>(index) + 1,
                            child.split->right);
+      appended = rightmost && last_child;
     }
   }
-  return Insert{copy_id, split_if_full(node)};
+  return Insert{copy_id, split_if_full(node, appended)};
 }
 
-std::optional<WriteTree::Split> WriteTree::split_if_full(Node& node) {
+std::optional<WriteTree::Split> WriteTree::split_if_full(Node& node, bool appended) {
   const size_t capacity = NodeCapacityBytes(node, page_size_bytes_);
   if (node.used_bytes <= capacity) return std::nullopt;
   Node right;
@@ -210,7 +215,11 @@ std::optional<WriteTree::Split> WriteTree::split_if_full(Node& node) {
   if (node.is_leaf) {
     std::vector<size_t> sizes;
     for (const LeafEntry& entry : node.entries) sizes.push_back(EntryBytes(entry));
-    const size_t at = BalancedSplit(sizes, 1, node.entries.size() - 1);
+    // Appending at the end of the tree (a sequential load): the left node keeps everything
+    // that fit before, and the new entry starts the next, so a load in key order leaves full
+    // leaves behind instead of half-full ones (as LMDB does). Elsewhere: halves, by bytes.
+    const size_t at = appended ? node.entries.size() - 1
+                               : BalancedSplit(sizes, 1, node.entries.size() - 1);
     right.entries.assign(std::make_move_iterator(node.entries.begin() + static_cast<ptrdiff_t>(at)),
                          std::make_move_iterator(node.entries.end()));
     node.entries.resize(at);
@@ -219,7 +228,8 @@ std::optional<WriteTree::Split> WriteTree::split_if_full(Node& node) {
     NS_ASSERT(node.keys.size() >= 3);
     std::vector<size_t> sizes;
     for (std::string_view key : node.keys) sizes.push_back(SeparatorBytes(key));
-    const size_t at = BalancedSplit(sizes, 1, node.keys.size() - 2);
+    const size_t at =
+        appended ? node.keys.size() - 2 : BalancedSplit(sizes, 1, node.keys.size() - 2);
     split.separator = node.keys[at];
     right.keys.assign(std::make_move_iterator(node.keys.begin() + static_cast<ptrdiff_t>(at) + 1),
                       std::make_move_iterator(node.keys.end()));

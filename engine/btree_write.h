@@ -55,12 +55,16 @@ class WriteTree {
 
   // The id of a writable copy of `page_id` (itself if already written in this transaction).
   [[nodiscard]] absl::StatusOr<PageId> writable(PageId page_id, uint32_t depth);
-  [[nodiscard]] absl::StatusOr<Insert> insert(PageId page_id, uint32_t depth, LeafEntry entry);
+  // `rightmost`: page_id is the last node of its level (every step from the root took the last
+  // child), where an append is a sequential load's.
+  [[nodiscard]] absl::StatusOr<Insert> insert(PageId page_id, uint32_t depth, LeafEntry entry,
+                                              bool rightmost);
   [[nodiscard]] absl::StatusOr<PageId> erase(PageId page_id, uint32_t depth, std::string_view key);
   [[nodiscard]] absl::Status rebalance(Node& parent, size_t child_index, uint32_t child_depth);
   void merge(Node& parent, size_t left_index);
   void redistribute(Node& parent, size_t left_index);
-  [[nodiscard]] std::optional<Split> split_if_full(Node& node);
+  // `appended`: the item that overfilled the node is its last, in the tree's rightmost node.
+  [[nodiscard]] std::optional<Split> split_if_full(Node& node, bool appended);
   void collapse_root();
   [[nodiscard]] bool underflows(const Node& node) const;
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/strings/str_format.h"
+#include "engine/format/node.h"
 #include "engine/validate.h"
 #include "gtest/gtest.h"
 #include "util/random.h"
@@ -401,6 +402,39 @@ TEST(DbTest, NotADatabaseAndTruncatedFilesAreClearErrors) {
   EXPECT_EQ(truncated.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_NE(truncated.status().message().find("truncated"), std::string_view::npos)
       << truncated.status();
+}
+
+// A load in key order fills leaves: the split at the end of the tree leaves the left node full
+// (it left two half-full nodes, twice the pages).
+TEST(DbTest, ALoadInKeyOrderLeavesFullLeaves) {
+  constexpr uint64_t kKeys = 20'000;
+  constexpr uint32_t kPageBytes = 4096;
+  const std::string value(100, 'v');
+  auto build = [&](bool random) -> uint64_t {
+    vfs::SimDisk disk({}, 1);
+    DbOptions options{.page_size_bytes = kPageBytes, .durability = Durability::kLogNoSync};
+    auto db = Db::open(disk, "/db/load.ns", options);
+    EXPECT_OK(db.status());
+    for (uint64_t batch = 0; batch < kKeys / 1000; batch++) {
+      auto txn = (*db)->begin_write();
+      EXPECT_OK(txn.status());
+      for (uint64_t n = batch * 1000; n < (batch + 1) * 1000; n++) {
+        const uint64_t key = random ? (n * 7919) % kKeys : n;
+        EXPECT_OK((*txn)->put(absl::StrFormat("key%012d", key), value));
+      }
+      EXPECT_OK((*txn)->commit());
+    }
+    EXPECT_OK((*db)->checkpoint());
+    auto problems = (*db)->audit();
+    EXPECT_TRUE(problems.ok() && problems->empty());
+    return (*db)->stats().page_count;
+  };
+  const uint64_t cell_bytes = LeafCellBytes(LeafCell{"key000000000000", value, kNoPage, 100});
+  const uint64_t full_leaves = kKeys / (LeafCapacityBytes(kPageBytes) / cell_bytes);
+  const uint64_t sequential_pages = build(/*random=*/false);
+  const uint64_t random_pages = build(/*random=*/true);
+  EXPECT_LE(sequential_pages, full_leaves * 110 / 100) << "full leaves: " << full_leaves;
+  EXPECT_LT(sequential_pages, random_pages);
 }
 
 }  // namespace
