@@ -5,6 +5,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 
 namespace northstar::sim {
 namespace {
@@ -130,6 +131,37 @@ std::optional<CheckFailure> CheckSnapshotRead(const ReferenceModel& model, uint6
       absl::StrFormat("snapshot-isolation: in the snapshot of commit %d, key %s is %s, expected %s",
                       snapshot_txn, Shorten(key), got ? Shorten(*got) : "absent",
                       want ? Shorten(*want) : "absent")};
+}
+
+std::optional<CheckFailure> CheckSnapshotState(const ReferenceModel& model, uint64_t txn,
+                                               const KeyValues& got, std::string_view what) {
+  const KeyValues want = model.state_at(txn);
+  if (got == want) return std::nullopt;
+  return CheckFailure{
+      Verdict::kSnapshotIsolation,
+      absl::StrFormat("snapshot-isolation: %s as of commit %d holds %d keys, the model %d: %s",
+                      what, txn, got.size(), want.size(), FirstDifference(got, want))};
+}
+
+std::optional<CheckFailure> CheckCodeGraphState(const KeyValues& state, const KeyValues& expected,
+                                                std::string_view where) {
+  if (state == expected) return std::nullopt;
+  return CheckFailure{
+      Verdict::kCodeGraph,
+      absl::StrFormat("code-graph: %s holds the whole ingest, but %d records where the "
+                      "repository has %d: %s",
+                      where, state.size(), expected.size(), FirstDifference(state, expected))};
+}
+
+std::optional<CheckFailure> CheckCodeGraphAnswer(std::string_view query, uint64_t snapshot_txn,
+                                                 const std::vector<uint64_t>& got,
+                                                 const std::vector<uint64_t>& want) {
+  if (got == want) return std::nullopt;
+  return CheckFailure{
+      Verdict::kCodeGraph,
+      absl::StrFormat("code-graph: %s in the snapshot of commit %d (the whole ingest) gives [%s], "
+                      "the repository [%s]",
+                      query, snapshot_txn, absl::StrJoin(got, ", "), absl::StrJoin(want, ", "))};
 }
 
 }  // namespace northstar::sim

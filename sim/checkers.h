@@ -5,9 +5,12 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "sim/model.h"
 #include "sim/scenario.h"
+#include "sim/task_queue.h"
 
 namespace northstar::sim {
 
@@ -31,5 +34,43 @@ struct CheckFailure {
                                                             uint64_t snapshot_txn,
                                                             const std::string& key,
                                                             const std::optional<std::string>& got);
+
+// A whole state read from the engine (a snapshot scanned in full, or the state ReplayLog rebuilt)
+// against the model's state after commit `txn` (CO-2, CO-12); `what` names how it was read, for
+// the message. A difference is a snapshot-isolation failure naming the first differing key.
+[[nodiscard]] std::optional<CheckFailure> CheckSnapshotState(const ReferenceModel& model,
+                                                             uint64_t txn, const KeyValues& got,
+                                                             std::string_view what);
+
+// The task-queue invariants (CO-13) on one state of the queue; `where` says which state (for
+// the message): every key is a task-queue key; no task has two claims; every completed task has
+// a claim; every claim names an existing task; every agent:{a}:active
+// names a task that agent a claimed and that is not completed. Failures are kTaskQueue.
+[[nodiscard]] std::optional<CheckFailure> CheckTaskQueueInvariants(const TaskQueueState& queue,
+                                                                   std::string_view where);
+
+// After a crash and recovery (CO-14), the claims (claim:{id}:{agent} and their values) of the
+// recovered state must be exactly those of the state after some commit t with model.floor() <=
+// t <= model.last_attempted(): none that an acknowledged (durable) commit made is missing, none
+// that no commit made is there, and they are those of a prefix of the commits. No task may have
+// two claims, and every completed task has a claim. Failures are kTaskQueue. Looks only at claims
+// and completions: the rest of the state is CheckRecoveredState's.
+[[nodiscard]] std::optional<CheckFailure> CheckTaskQueueRecovery(const ReferenceModel& model,
+                                                                 const KeyValues& recovered);
+
+// The code-graph workload (CO-15): a state that holds the whole ingest (the commit that ended it
+// and all before it) must hold exactly the repository's records, `expected` (apps/code_graph.h
+// generates them); `where` names the state. Failures are kCodeGraph, naming the first record
+// that differs.
+[[nodiscard]] std::optional<CheckFailure> CheckCodeGraphState(const KeyValues& state,
+                                                              const KeyValues& expected,
+                                                              std::string_view where);
+
+// A query on a snapshot that holds the whole ingest (CO-15): its answer, `got` (function or
+// module numbers), must be the generator's, `want`. `query` names it ("callers of function 17").
+[[nodiscard]] std::optional<CheckFailure> CheckCodeGraphAnswer(std::string_view query,
+                                                               uint64_t snapshot_txn,
+                                                               const std::vector<uint64_t>& got,
+                                                               const std::vector<uint64_t>& want);
 
 }  // namespace northstar::sim

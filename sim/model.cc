@@ -96,6 +96,17 @@ std::vector<std::pair<std::string, std::string>> ReferenceModel::reverse_range_a
   return entries;
 }
 
+std::vector<std::pair<std::string, std::string>> ReferenceModel::prefix_at(
+    uint64_t txn_id, const std::string& prefix) const {
+  std::vector<std::pair<std::string, std::string>> entries;
+  for (auto it = versions_.lower_bound(prefix);
+       it != versions_.end() && it->first.starts_with(prefix); ++it) {
+    std::optional<std::string> value = get_at(txn_id, it->first);
+    if (value) entries.emplace_back(it->first, std::move(*value));
+  }
+  return entries;
+}
+
 std::vector<std::string> ReferenceModel::keys_of(uint64_t txn_id) const {
   auto found = keys_by_txn_.find(txn_id);
   return found == keys_by_txn_.end() ? std::vector<std::string>{} : found->second;

@@ -41,6 +41,9 @@ class ReferenceModel {
   [[nodiscard]] std::vector<std::pair<std::string, std::string>> range_at(uint64_t txn_id,
                                                                           const std::string& start,
                                                                           size_t limit) const;
+  // Every entry of state_at(txn_id) whose key starts with `prefix`, in key order.
+  [[nodiscard]] std::vector<std::pair<std::string, std::string>> prefix_at(
+      uint64_t txn_id, const std::string& prefix) const;
   // Keys commit `txn_id` wrote (for telling a partial commit from a wrong one).
   [[nodiscard]] std::vector<std::string> keys_of(uint64_t txn_id) const;
   // The values `key` held inside commit `txn_id` before its last op on it (nullopt: deleted), in

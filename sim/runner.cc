@@ -62,6 +62,9 @@ Run::Run(const Scenario& scenario, PlantedBug planted_bug)
                           Rng(DeriveSeed(scenario.seed, absl::StrFormat("reader-%d", index))));
   }
   model_.set_acknowledged_is_durable(scenario.engine.durability != DurabilityMode::kLogNoSync);
+  if (workload.kind == WorkloadKind::kCodeGraph) {
+    graph_.emplace(workload.code_graph, DeriveSeed(scenario.seed, "code-graph"), workload.writers);
+  }
 }
 
 void Run::fail(Verdict verdict, std::string message) {
@@ -86,10 +89,27 @@ void Run::on_engine_error(const absl::Status& status, std::string_view what) {
 }
 
 bool Run::writers_done() const {
-  for (uint32_t left : transactions_left_) {
-    if (left > 0) return false;
+  for (uint32_t index = 0; index < transactions_left_.size(); index++) {
+    // A code-graph writer is also done once its share of the repository is in.
+    if (transactions_left_[index] > 0 && !(graph_ && graph_->records_left(index) == 0)) {
+      return false;
+    }
   }
   return true;
+}
+
+uint64_t Run::transactions_ahead() const {
+  uint64_t ahead = 0;
+  const WorkloadConfig& workload = scenario_.workload;
+  // A code-graph writer needs about its records left over the mean records per transaction.
+  const uint64_t mean_ops = (uint64_t{workload.ops_per_transaction_min} +
+                             workload.ops_per_transaction_max + 1) / 2;
+  for (uint32_t index = 0; index < transactions_left_.size(); index++) {
+    uint64_t left = transactions_left_[index];
+    if (graph_) left = std::min<uint64_t>(left, (graph_->records_left(index) + mean_ops - 1) / mean_ops);
+    ahead += left;
+  }
+  return ahead;
 }
 
 engine::DbOptions Run::db_options(Epoch& epoch) const {
@@ -101,6 +121,7 @@ engine::DbOptions Run::db_options(Epoch& epoch) const {
   options.log_preallocate_bytes = engine.log_preallocate_bytes;
   options.checkpoint_log_bytes = engine.checkpoint_log_bytes;
   options.retained_snapshots = engine.retained_snapshots;
+  options.recycle_log = engine.recycle_log;
   options.runtime = &epoch.runtime;
   if (planted_bug_ == PlantedBug::kAckWithoutSync)
     options.durability = engine::Durability::kLogNoSync;
@@ -167,9 +188,25 @@ bool Run::open_and_check(Epoch& epoch) {
     }
   }
   const uint64_t recovered_txn = db_->stats().txn_id;
+  const bool task_queue = scenario_.workload.kind == WorkloadKind::kTaskQueue;
+  // The task queue's own crash check first (CO-14): a lost claim is reported as the
+  // application sees it; a torn commit still reaches the atomicity checker, since its claims
+  // are some prefix's.
+  if (task_queue) check(CheckTaskQueueRecovery(model_, recovered));
+  if (failed()) return false;
   check(CheckRecoveredState(model_, recovered, recovered_txn));
   if (failed()) return false;
   model_.truncate_after(recovered_txn);
+  if (task_queue) queue_ = TaskQueueState::Of(recovered);
+  if (graph_) {
+    graph_->recovered(recovered_txn, planted_bug_ == PlantedBug::kIngestResumeSkips);
+    // CO-15: once the whole ingest is in, the state is exactly the repository.
+    if (graph_complete_at(recovered_txn)) {
+      check(CheckCodeGraphState(recovered, graph_->all_records(),
+                                absl::StrFormat("the state recovered at commit %d", recovered_txn)));
+      if (failed()) return false;
+    }
+  }
   if (!corruption_allowed_) {
     absl::StatusOr<engine::ValidationReport> report = engine::Validate(disk_, kRunPath);
     if (crashed_in_open()) return false;
@@ -199,8 +236,7 @@ void Run::arm_crash_point() {
   } else if (crashes_left_ > 0) {
     crashes_left_--;
     // Spread the random crashes over the work that is left: about 4 I/Os per transaction.
-    uint64_t transactions_left = 0;
-    for (uint32_t left : transactions_left_) transactions_left += left;
+    const uint64_t transactions_left = transactions_ahead();
     const uint64_t span = std::max<uint64_t>(50, 4 * transactions_left / (crashes_left_ + 1));
     faults.crash_after_io_count = io_now + 1 + plan_rng_.Uniform(span);
   }
@@ -208,11 +244,28 @@ void Run::arm_crash_point() {
 }
 
 void Run::run_fibers(Epoch& epoch) {
+  // The writer and reader fibers of the workload's kind; time-travel is kv's with its own as-of
+  // reads (Run::read_op).
+  const WorkloadKind kind = scenario_.workload.kind;
   for (uint32_t index = 0; index < writers_.size(); index++) {
-    epoch.scheduler.spawn(absl::StrFormat("writer-%d", index), [this, index] { writer(index); });
+    if (kind == WorkloadKind::kTaskQueue) {
+      epoch.scheduler.spawn(absl::StrFormat("agent-%d", index), [this, index] { task_agent(index); });
+    } else if (kind == WorkloadKind::kCodeGraph) {
+      epoch.scheduler.spawn(absl::StrFormat("writer-%d", index),
+                            [this, index] { graph_writer(index); });
+    } else {
+      epoch.scheduler.spawn(absl::StrFormat("writer-%d", index), [this, index] { writer(index); });
+    }
   }
   for (uint32_t index = 0; index < readers_.size(); index++) {
-    epoch.scheduler.spawn(absl::StrFormat("reader-%d", index), [this, index] { reader(index); });
+    const std::string name = absl::StrFormat("reader-%d", index);
+    if (kind == WorkloadKind::kTaskQueue) {
+      epoch.scheduler.spawn(name, [this, index] { task_reader(index); });
+    } else if (kind == WorkloadKind::kCodeGraph) {
+      epoch.scheduler.spawn(name, [this, index] { graph_reader(index); });
+    } else {
+      epoch.scheduler.spawn(name, [this, index] { reader(index); });
+    }
   }
   const absl::Status status = epoch.scheduler.run();
   if (!status.ok()) {

@@ -59,6 +59,17 @@ enum class PlantedBug {
   // The engine acknowledges commits without syncing the log (kLogNoSync), while the model
   // holds it to kLog's promise: the durability checker must fire after some crash.
   kAckWithoutSync,
+  // In a task-queue run, agents looking for a task skip the check for an existing claim (they
+  // take any task that is not completed): two agents end up holding one task, which only the
+  // task-queue checker can see (the engine stores what it is given).
+  kClaimWithoutCheck,
+  // In a time-travel run, as-of reads of commit t read commit t - 1 instead (begin_read_at and
+  // the log replay alike): an off-by-one of an AS OF implementation, for the as-of checks.
+  kAsOfOffByOne,
+  // In a code-graph run, writers resume their ingest one record too far after a crash: the
+  // recovered state is a prefix of the commits (the model follows the writers), but the ingest
+  // misses a record, which only the code-graph checker sees.
+  kIngestResumeSkips,
 };
 
 struct RunOptions {

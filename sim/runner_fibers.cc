@@ -24,17 +24,32 @@ void Run::writer(uint32_t index) {
       result_.stats.aborts++;
       continue;
     }
-    const uint64_t txn_id = (*txn)->txn_id();
-    if (!ops.empty()) model_.attempt(txn_id, ops);
-    epoch_->runtime.record_op("commit", txn_id, ops.size());
-    const absl::Status status = (*txn)->commit();
-    if (!status.ok()) return on_engine_error(status, absl::StrFormat("commit of txn %d", txn_id));
-    if (!ops.empty()) {
-      model_.acknowledge(txn_id);
-      result_.stats.commits++;
-    }
-    model_.checkpointed(db_->stats().checkpoint_txn_id);
+    if (!commit_tracked(**txn, ops)) return;
   }
+}
+
+bool Run::commit_tracked(engine::WriteTxn& txn, const std::vector<engine::LogOp>& ops) {
+  const uint64_t txn_id = txn.txn_id();
+  if (!ops.empty()) {
+    model_.attempt(txn_id, ops);
+    if (scenario_.workload.kind == WorkloadKind::kTaskQueue) {
+      // CO-13 on the state this commit makes (it commits in txn order: one writer at a time).
+      queue_.apply(ops);
+      check(CheckTaskQueueInvariants(queue_, absl::StrFormat("the state commit %d makes", txn_id)));
+    }
+  }
+  epoch_->runtime.record_op("commit", txn_id, ops.size());
+  const absl::Status status = txn.commit();
+  if (!status.ok()) {
+    on_engine_error(status, absl::StrFormat("commit of txn %d", txn_id));
+    return false;
+  }
+  if (!ops.empty()) {
+    model_.acknowledge(txn_id);
+    result_.stats.commits++;
+  }
+  model_.checkpointed(db_->stats().checkpoint_txn_id);
+  return true;
 }
 
 bool Run::write_op(engine::WriteTxn& txn, WorkloadGenerator& generator,
@@ -117,6 +132,9 @@ bool Run::read_op(engine::ReadTxn& read, WorkloadGenerator& generator) {
     case ReaderOp::kReverseScan:
       return check_scan(read, key, /*reverse=*/true, "");
     case ReaderOp::kAsOfRead: {
+      if (scenario_.workload.kind == WorkloadKind::kTimeTravel) {
+        return time_travel_read(read, generator);
+      }
       const uint64_t back = generator.rng().Uniform(scenario_.engine.retained_snapshots + 1);
       if (read.txn_id() <= back) return true;
       const uint64_t txn_id = read.txn_id() - back;

@@ -6,6 +6,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_format.h"
+#include "apps/code_graph.h"
 #include "engine/format/types.h"
 #include "engine/log/record.h"
 #include "util/assert.h"
@@ -21,8 +22,34 @@ constexpr size_t kNameLengthMax = 64;
 constexpr size_t kDescriptionBytesMax = 4096;
 constexpr uint32_t kWeightMax = 1000;
 constexpr size_t kCrashAtIoCountMax = 1000;
-// The workload's keys are "k" and ten digits (sim/workload.h, KeyName).
-constexpr uint64_t kKeyBytesMax = 16;
+// The largest operation of a workload, key and value: kv and time-travel write "k" and ten
+// digits (sim/workload.h, KeyName) and the values as drawn; task-queue writes up to
+// "claim:{id}:{agent}" and wraps a payload of the drawn size in JSON metadata (sim/task_queue.h);
+// code-graph writes the records of apps/code_graph.h, whose keys and values are short.
+constexpr uint64_t kKvKeyBytesMax = 16;
+constexpr uint64_t kTaskKeyBytesMax = 40;
+constexpr uint64_t kTaskMetadataOverheadBytes = 64;
+constexpr uint64_t kCodeGraphRecordBytesMax = 256;
+constexpr uint64_t kTasksMax = 1'000'000;
+// A code-graph run keeps the repository's records in memory: a page of text's worth of sizes.
+constexpr uint64_t kCodeGraphFunctionsMax = 1'000'000;
+
+uint64_t OpBytesMax(const WorkloadConfig& workload) {
+  const uint64_t value_max_bytes =
+      std::max(workload.value_size_max_bytes, workload.big_value_size_bytes);
+  switch (workload.kind) {
+    case WorkloadKind::kKv:
+    case WorkloadKind::kTimeTravel:
+      return engine::kLogOpHeaderBytes + kKvKeyBytesMax + value_max_bytes;
+    case WorkloadKind::kTaskQueue:
+      return engine::kLogOpHeaderBytes + kTaskKeyBytesMax + kTaskMetadataOverheadBytes +
+             value_max_bytes;
+    case WorkloadKind::kCodeGraph:
+      return engine::kLogOpHeaderBytes + kCodeGraphRecordBytesMax;
+  }
+  NS_ASSERT_MSG(false, "unknown WorkloadKind");
+  return 0;
+}
 
 absl::Status CheckRange(std::string_view path, uint64_t value, uint64_t low, uint64_t high) {
   if (value >= low && value <= high) return absl::OkStatus();
@@ -132,9 +159,7 @@ absl::Status ValidateSizes(const WorkloadConfig& workload) {
   NS_RETURN_IF_ERROR(CheckRange("workload.big_value_size_bytes", workload.big_value_size_bytes, 1,
                                 engine::kValueSizeMaxBytes));
   // The largest transaction must fit one commit record.
-  const uint64_t value_max_bytes =
-      std::max(workload.value_size_max_bytes, workload.big_value_size_bytes);
-  const uint64_t op_max_bytes = engine::kLogOpHeaderBytes + kKeyBytesMax + value_max_bytes;
+  const uint64_t op_max_bytes = OpBytesMax(workload);
   if (workload.ops_per_transaction_max * op_max_bytes > engine::kLogPayloadBytesMax) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "workload.ops_per_transaction_max: %d operations of up to %d bytes exceed a commit "
@@ -163,6 +188,29 @@ absl::Status ValidateMix(const OpMix& mix) {
   return absl::OkStatus();
 }
 
+// Checked whatever the kind, like zipf_theta: switching the kind never makes a file invalid.
+absl::Status ValidateCodeGraph(const CodeGraphSizes& sizes) {
+  NS_RETURN_IF_ERROR(CheckRange("workload.code_graph.modules", sizes.modules, 1,
+                                apps::kCodeGraphModulesMax));
+  NS_RETURN_IF_ERROR(CheckRange("workload.code_graph.files_per_module", sizes.files_per_module, 1,
+                                apps::kCodeGraphFilesPerModuleMax));
+  NS_RETURN_IF_ERROR(CheckRange("workload.code_graph.functions_per_file",
+                                sizes.functions_per_file, 1, apps::kCodeGraphFunctionsPerFileMax));
+  NS_RETURN_IF_ERROR(CheckRange("workload.code_graph.calls_per_function",
+                                sizes.calls_per_function, 0, apps::kCodeGraphCallsPerFunctionMax));
+  NS_RETURN_IF_ERROR(CheckRange("workload.code_graph.imports_per_file", sizes.imports_per_file, 0,
+                                apps::kCodeGraphImportsPerFileMax));
+  const uint64_t functions =
+      uint64_t{sizes.modules} * sizes.files_per_module * sizes.functions_per_file;
+  if (functions > kCodeGraphFunctionsMax) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "workload.code_graph.functions_per_file: modules x files_per_module x "
+        "functions_per_file = %d functions, more than %d",
+        functions, kCodeGraphFunctionsMax));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateWorkload(const WorkloadConfig& workload) {
   NS_RETURN_IF_ERROR(CheckRange("workload.writers", workload.writers, 1, 16));
   NS_RETURN_IF_ERROR(CheckRange("workload.readers", workload.readers, 0, 64));
@@ -175,7 +223,40 @@ absl::Status ValidateWorkload(const WorkloadConfig& workload) {
   NS_RETURN_IF_ERROR(CheckClosed("workload.abort_probability", workload.abort_probability, 0, 1));
   NS_RETURN_IF_ERROR(
       CheckRange("workload.reads_per_reader", workload.reads_per_reader, 0, 1'000'000));
-  return ValidateMix(workload.mix);
+  NS_RETURN_IF_ERROR(ValidateMix(workload.mix));
+  return ValidateCodeGraph(workload.code_graph);
+}
+
+// The rules a workload kind adds (spec/scenario_format.md, SF-29).
+absl::Status ValidateKind(const Scenario& scenario) {
+  const WorkloadConfig& workload = scenario.workload;
+  switch (workload.kind) {
+    case WorkloadKind::kKv:
+      return absl::OkStatus();
+    case WorkloadKind::kTaskQueue:
+      if (workload.key_space > kTasksMax) {
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "workload.key_space: %d tasks is more than %d (workload.kind = \"task-queue\")",
+            workload.key_space, kTasksMax));
+      }
+      return absl::OkStatus();
+    case WorkloadKind::kTimeTravel:
+      if (scenario.engine.durability == DurabilityMode::kMetaFlip) {
+        return absl::InvalidArgumentError(
+            "engine.durability: \"meta-flip\" keeps no log to replay (workload.kind = "
+            "\"time-travel\")");
+      }
+      if (scenario.engine.recycle_log) {
+        return absl::InvalidArgumentError(
+            "engine.recycle_log: must be false for workload.kind = \"time-travel\" (its readers "
+            "replay the log from its start)");
+      }
+      return absl::OkStatus();
+    case WorkloadKind::kCodeGraph:
+      return absl::OkStatus();
+  }
+  NS_ASSERT_MSG(false, "unknown WorkloadKind");
+  return absl::OkStatus();
 }
 
 absl::Status ValidateCrashes(const FaultPlan& faults) {
@@ -244,6 +325,7 @@ absl::Status ValidateScenario(const Scenario& scenario) {
   NS_RETURN_IF_ERROR(ValidateTopLevel(scenario));
   NS_RETURN_IF_ERROR(ValidateEngine(scenario.engine));
   NS_RETURN_IF_ERROR(ValidateWorkload(scenario.workload));
+  NS_RETURN_IF_ERROR(ValidateKind(scenario));
   NS_RETURN_IF_ERROR(ValidateFaults(scenario.faults));
   return ValidateScheduler(scenario.scheduler, scenario.workload);
 }
@@ -285,6 +367,21 @@ const char* CrashPointModeName(CrashPointMode mode) {
   return "unknown";
 }
 
+const char* WorkloadKindName(WorkloadKind kind) {
+  switch (kind) {
+    case WorkloadKind::kKv:
+      return "kv";
+    case WorkloadKind::kTaskQueue:
+      return "task-queue";
+    case WorkloadKind::kTimeTravel:
+      return "time-travel";
+    case WorkloadKind::kCodeGraph:
+      return "code-graph";
+  }
+  NS_ASSERT_MSG(false, "unknown WorkloadKind");
+  return "unknown";
+}
+
 const char* VerdictName(Verdict verdict) {
   switch (verdict) {
     case Verdict::kPass:
@@ -303,6 +400,10 @@ const char* VerdictName(Verdict verdict) {
       return "page-accounting";
     case Verdict::kCorruption:
       return "corruption";
+    case Verdict::kTaskQueue:
+      return "task-queue";
+    case Verdict::kCodeGraph:
+      return "code-graph";
     case Verdict::kLiveness:
       return "liveness";
     case Verdict::kWorkerCrash:

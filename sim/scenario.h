@@ -15,6 +15,11 @@
 namespace northstar::sim {
 
 enum class DurabilityMode { kLog, kLogNoSync, kMetaFlip };
+// What the writer and reader fibers do (spec/scenario_format.md, SF-29): random keys and values
+// (kv), a task queue of agents claiming tasks (task-queue), many small commits read back as of
+// past commits and by replaying the log (time-travel), the ingest of a synthetic code repository
+// and queries on it (code-graph).
+enum class WorkloadKind { kKv, kTaskQueue, kTimeTravel, kCodeGraph };
 enum class KeyDistribution { kUniform, kZipf, kSequential };
 // Where a run crashes (spec/fault_model.md, "Crash-point enumeration"): at the planned points of
 // `crashes` and `crash_at_io` (random), or once at every I/O index of the workload, each write
@@ -31,6 +36,8 @@ enum class Verdict {
   kStructure,
   kPageAccounting,
   kCorruption,
+  kTaskQueue,  // The task-queue checker (task-queue workloads only).
+  kCodeGraph,  // The code-graph checker (code-graph workloads only).
   kLiveness,
   kWorkerCrash,
 };
@@ -42,6 +49,7 @@ struct EngineConfig {
   uint64_t checkpoint_log_bytes = 64 << 10;
   uint64_t log_preallocate_bytes = 256 << 10;
   uint32_t retained_snapshots = 4;      // 0..1000.
+  bool recycle_log = true;              // false: the log keeps every record (time travel).
 };
 
 struct OpMix {
@@ -55,7 +63,17 @@ struct OpMix {
   uint32_t as_of_read = 2;
 };
 
+// The synthetic repository of a code-graph workload (apps/code_graph.h, CodeGraphConfig).
+struct CodeGraphSizes {
+  uint32_t modules = 4;             // 1..9999
+  uint32_t files_per_module = 4;    // 1..9999
+  uint32_t functions_per_file = 8;  // 1..1000; at most 1,000,000 functions in all.
+  uint32_t calls_per_function = 4;  // 0..64
+  uint32_t imports_per_file = 2;    // 0..64
+};
+
 struct WorkloadConfig {
+  WorkloadKind kind = WorkloadKind::kKv;
   uint32_t writers = 1;                 // 1..16 fibers, one write transaction at a time.
   uint32_t readers = 2;                 // 0..64 fibers.
   uint32_t transactions = 200;          // Per writer, 1..1,000,000.
@@ -71,6 +89,7 @@ struct WorkloadConfig {
   double abort_probability = 0.05;      // [0, 1] per transaction.
   uint32_t reads_per_reader = 200;      // Read transactions per reader fiber.
   OpMix mix;
+  CodeGraphSizes code_graph;
 };
 
 struct FaultPlan {
@@ -117,6 +136,7 @@ struct Scenario {
 [[nodiscard]] const char* DurabilityModeName(DurabilityMode mode);
 [[nodiscard]] const char* KeyDistributionName(KeyDistribution distribution);
 [[nodiscard]] const char* CrashPointModeName(CrashPointMode mode);  // "random", "every-io"
+[[nodiscard]] const char* WorkloadKindName(WorkloadKind kind);  // "kv", "task-queue", ...
 
 // The largest crash_last_write_variant: a write of up to 2^24 sectors (8 GiB of 512-byte sectors)
 // names each of its variants.

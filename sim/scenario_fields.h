@@ -34,7 +34,7 @@ struct Field {
   std::variant<FieldRef<uint32_t>, FieldRef<uint64_t>, FieldRef<int64_t>, FieldRef<double>,
                FieldRef<bool>, FieldRef<std::string>, FieldRef<std::vector<uint64_t>>,
                FieldRef<DurabilityMode>, FieldRef<KeyDistribution>, FieldRef<CrashPointMode>,
-               FieldRef<Verdict>, FieldRef<StrategyKind>>
+               FieldRef<Verdict>, FieldRef<StrategyKind>, FieldRef<WorkloadKind>>
       ref;
   FieldStyle style = FieldStyle::kPlain;
 };
@@ -65,9 +65,11 @@ inline constexpr Field kEngineFields[] = {
     NS_SCENARIO_FIELD(engine., checkpoint_log_bytes),
     NS_SCENARIO_FIELD(engine., log_preallocate_bytes),
     NS_SCENARIO_FIELD(engine., retained_snapshots),
+    NS_SCENARIO_FIELD(engine., recycle_log),
 };
 
 inline constexpr Field kWorkloadFields[] = {
+    NS_SCENARIO_FIELD(workload., kind),
     NS_SCENARIO_FIELD(workload., writers),
     NS_SCENARIO_FIELD(workload., readers),
     NS_SCENARIO_FIELD(workload., transactions),
@@ -89,6 +91,14 @@ inline constexpr Field kMixFields[] = {
     NS_SCENARIO_FIELD(workload.mix., get),         NS_SCENARIO_FIELD(workload.mix., range_scan),
     NS_SCENARIO_FIELD(workload.mix., prefix_scan), NS_SCENARIO_FIELD(workload.mix., reverse_scan),
     NS_SCENARIO_FIELD(workload.mix., as_of_read),
+};
+
+inline constexpr Field kCodeGraphFields[] = {
+    NS_SCENARIO_FIELD(workload.code_graph., modules),
+    NS_SCENARIO_FIELD(workload.code_graph., files_per_module),
+    NS_SCENARIO_FIELD(workload.code_graph., functions_per_file),
+    NS_SCENARIO_FIELD(workload.code_graph., calls_per_function),
+    NS_SCENARIO_FIELD(workload.code_graph., imports_per_file),
 };
 
 inline constexpr Field kFaultFields[] = {
@@ -120,8 +130,13 @@ inline constexpr Field kSchedulerFields[] = {
 
 // In canonical order; a section's parent comes before it.
 inline constexpr Section kSections[] = {
-    {"", kTopLevelFields},        {"engine", kEngineFields}, {"workload", kWorkloadFields},
-    {"workload.mix", kMixFields}, {"faults", kFaultFields},  {"scheduler", kSchedulerFields},
+    {"", kTopLevelFields},
+    {"engine", kEngineFields},
+    {"workload", kWorkloadFields},
+    {"workload.mix", kMixFields},
+    {"workload.code_graph", kCodeGraphFields},
+    {"faults", kFaultFields},
+    {"scheduler", kSchedulerFields},
 };
 
 inline const Section* FindSection(std::string_view path) {
@@ -151,7 +166,11 @@ inline constexpr Verdict kAllVerdicts[] = {Verdict::kPass,           Verdict::kD
                                            Verdict::kAtomicity,      Verdict::kSnapshotIsolation,
                                            Verdict::kCrashState,     Verdict::kStructure,
                                            Verdict::kPageAccounting, Verdict::kCorruption,
+                                           Verdict::kTaskQueue,      Verdict::kCodeGraph,
                                            Verdict::kLiveness,       Verdict::kWorkerCrash};
+inline constexpr WorkloadKind kAllWorkloadKinds[] = {
+    WorkloadKind::kKv, WorkloadKind::kTaskQueue, WorkloadKind::kTimeTravel,
+    WorkloadKind::kCodeGraph};
 inline constexpr StrategyKind kAllStrategies[] = {StrategyKind::kRandomWalk, StrategyKind::kPct,
                                                   StrategyKind::kRoundRobin};
 
@@ -160,12 +179,14 @@ inline std::span<const KeyDistribution> AllValues(KeyDistribution) { return kAll
 inline std::span<const CrashPointMode> AllValues(CrashPointMode) { return kAllCrashPointModes; }
 inline std::span<const Verdict> AllValues(Verdict) { return kAllVerdicts; }
 inline std::span<const StrategyKind> AllValues(StrategyKind) { return kAllStrategies; }
+inline std::span<const WorkloadKind> AllValues(WorkloadKind) { return kAllWorkloadKinds; }
 
 inline const char* EnumName(DurabilityMode value) { return DurabilityModeName(value); }
 inline const char* EnumName(KeyDistribution value) { return KeyDistributionName(value); }
 inline const char* EnumName(CrashPointMode value) { return CrashPointModeName(value); }
 inline const char* EnumName(Verdict value) { return VerdictName(value); }
 inline const char* EnumName(StrategyKind value) { return StrategyKindName(value); }
+inline const char* EnumName(WorkloadKind value) { return WorkloadKindName(value); }
 
 template <typename Enum>
 std::optional<Enum> EnumFromName(std::string_view name) {

@@ -31,8 +31,10 @@ durability = "log"
 checkpoint_log_bytes = 65536
 log_preallocate_bytes = 262144
 retained_snapshots = 4
+recycle_log = true
 
 [workload]
+kind = "kv"
 writers = 1
 readers = 2
 transactions = 200
@@ -56,6 +58,13 @@ range_scan = 5
 prefix_scan = 3
 reverse_scan = 3
 as_of_read = 2
+
+[workload.code_graph]
+modules = 4
+files_per_module = 4
+functions_per_file = 8
+calls_per_function = 4
+imports_per_file = 2
 
 [faults]
 crash_points = "random"
@@ -175,6 +184,20 @@ void RandomWorkload(Rng& rng, WorkloadConfig& workload) {
     *weight = static_cast<uint32_t>(rng.OneIn(3) ? 0 : rng.UniformInclusive(0, 1000));
   }
   workload.mix.as_of_read += workload.mix.as_of_read == 0 ? 1 : 0;
+  workload.kind = static_cast<WorkloadKind>(rng.Uniform(4));
+  if (workload.kind == WorkloadKind::kTaskQueue) {
+    workload.key_space = std::min<uint64_t>(workload.key_space, 1'000'000);
+  }
+  // At most 1,000,000 functions in all.
+  CodeGraphSizes& graph = workload.code_graph;
+  graph.functions_per_file = static_cast<uint32_t>(rng.UniformInclusive(1, 1000));
+  graph.files_per_module = static_cast<uint32_t>(
+      rng.UniformInclusive(1, std::min<uint64_t>(9999, 1'000'000 / graph.functions_per_file)));
+  graph.modules = static_cast<uint32_t>(rng.UniformInclusive(
+      1, std::min<uint64_t>(9999, 1'000'000 / (uint64_t{graph.functions_per_file} *
+                                               graph.files_per_module))));
+  graph.calls_per_function = static_cast<uint32_t>(rng.UniformInclusive(0, 64));
+  graph.imports_per_file = static_cast<uint32_t>(rng.UniformInclusive(0, 64));
 }
 
 void RandomFaults(Rng& rng, FaultPlan& faults) {
@@ -209,7 +232,7 @@ Scenario RandomScenario(Rng& rng) {
   }
   scenario.description = RandomDescription(rng);
   scenario.seed = rng.Next();
-  scenario.expect = static_cast<Verdict>(rng.Uniform(10));
+  scenario.expect = static_cast<Verdict>(rng.Uniform(12));
   scenario.engine.page_size_bytes = 4096u << rng.Uniform(5);
   scenario.engine.cache_bytes =
       rng.UniformInclusive(8 * uint64_t{scenario.engine.page_size_bytes}, uint64_t{1} << 30);
@@ -218,6 +241,12 @@ Scenario RandomScenario(Rng& rng) {
   scenario.engine.log_preallocate_bytes = rng.UniformInclusive(0, uint64_t{1} << 30);
   scenario.engine.retained_snapshots = static_cast<uint32_t>(rng.UniformInclusive(0, 1000));
   RandomWorkload(rng, scenario.workload);
+  // time-travel replays the log from its start: a log kept whole, and one there is.
+  const bool time_travel = scenario.workload.kind == WorkloadKind::kTimeTravel;
+  scenario.engine.recycle_log = !time_travel && rng.OneIn(2);
+  if (time_travel && scenario.engine.durability == DurabilityMode::kMetaFlip) {
+    scenario.engine.durability = DurabilityMode::kLog;
+  }
   RandomFaults(rng, scenario.faults);
   ScheduleOptions& scheduler = scenario.scheduler;
   scheduler.strategy = static_cast<StrategyKind>(rng.Uniform(3));
@@ -247,6 +276,10 @@ TEST(FormatScenarioTest, RandomScenariosRoundTrip) {
     EXPECT_EQ(parsed->faults.crash_points, scenario.faults.crash_points) << "seed " << seed;
     EXPECT_EQ(parsed->faults.crash_last_write_variant, scenario.faults.crash_last_write_variant)
         << "seed " << seed;
+    EXPECT_EQ(parsed->workload.kind, scenario.workload.kind) << "seed " << seed;
+    EXPECT_EQ(parsed->engine.recycle_log, scenario.engine.recycle_log) << "seed " << seed;
+    EXPECT_EQ(parsed->workload.code_graph.modules, scenario.workload.code_graph.modules)
+        << "seed " << seed;
   }
 }
 
@@ -272,7 +305,8 @@ TEST(ScenarioLibraryTest, EveryScenarioIsValidCanonicalAndDescribed) {
   }
   for (const char* expected :
        {"smoke", "crash-heavy", "torn-and-short-logs", "io-errors", "enospc", "readers-heavy",
-        "pct-deep", "big-values", "small-pages", "long-history", "crash-points"}) {
+        "pct-deep", "big-values", "small-pages", "long-history", "crash-points", "task-queue",
+        "time-travel", "code-graph"}) {
     EXPECT_THAT(names, Contains(expected));
   }
 }

@@ -323,5 +323,8 @@ std::optional<Verdict> VerdictFromName(std::string_view name) {
 std::optional<StrategyKind> StrategyKindFromName(std::string_view name) {
   return EnumFromName<StrategyKind>(name);
 }
+std::optional<WorkloadKind> WorkloadKindFromName(std::string_view name) {
+  return EnumFromName<WorkloadKind>(name);
+}
 
 }  // namespace northstar::sim

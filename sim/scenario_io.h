@@ -50,5 +50,6 @@ inline constexpr uint64_t kScenarioFileBytesMax = uint64_t{1} << 20;
 [[nodiscard]] std::optional<CrashPointMode> CrashPointModeFromName(std::string_view name);
 [[nodiscard]] std::optional<Verdict> VerdictFromName(std::string_view name);
 [[nodiscard]] std::optional<StrategyKind> StrategyKindFromName(std::string_view name);
+[[nodiscard]] std::optional<WorkloadKind> WorkloadKindFromName(std::string_view name);
 
 }  // namespace northstar::sim

@@ -147,6 +147,36 @@ TEST(ParseScenarioTest, BadCrashPointValuesNameTheFieldAndPosition) {
             "t.toml:3:28: faults.crash_last_write_variant: expected an integer, got a float");
 }
 
+// SF-29, SF-26, SF-45: the workload kind, and the rules it adds, name the field and where it is.
+TEST(ParseScenarioTest, WorkloadKindsAndTheirRules) {
+  ASSERT_OK_AND_ASSIGN(const Scenario queue,
+                       ParseScenario("name = \"x\"\n[workload]\nkind = \"task-queue\"\n", "t"));
+  EXPECT_EQ(queue.workload.kind, WorkloadKind::kTaskQueue);
+  EXPECT_EQ(ErrorFor("name = \"x\"\n[workload]\nkind = \"queue\"\n"),
+            "t.toml:3:8: workload.kind: \"queue\" is not one of \"kv\", \"task-queue\", "
+            "\"time-travel\" or \"code-graph\"");
+  EXPECT_EQ(ErrorFor("name = \"x\"\n[workload]\nkind = 2\n"),
+            "t.toml:3:8: workload.kind: expected a string, got an integer");
+  // The rule is broken by a default: no position.
+  EXPECT_EQ(ErrorFor("name = \"x\"\n[workload]\nkind = \"time-travel\"\n"),
+            "t.toml: engine.recycle_log: must be false for workload.kind = \"time-travel\" (its "
+            "readers replay the log from its start)");
+  EXPECT_EQ(ErrorFor("name = \"x\"\n[engine]\nrecycle_log = true\n[workload]\n"
+                     "kind = \"time-travel\"\n"),
+            "t.toml:3:15: engine.recycle_log: must be false for workload.kind = \"time-travel\" "
+            "(its readers replay the log from its start)");
+  EXPECT_EQ(ErrorFor("name = \"x\"\n[engine]\nrecycle_log = \"no\"\n"),
+            "t.toml:3:15: engine.recycle_log: expected a boolean, got a string");
+  EXPECT_EQ(ErrorFor("name = \"x\"\n[engine]\ndurability = \"meta-flip\"\nrecycle_log = false\n"
+                     "[workload]\nkind = \"time-travel\"\n"),
+            "t.toml:3:14: engine.durability: \"meta-flip\" keeps no log to replay "
+            "(workload.kind = \"time-travel\")");
+  EXPECT_EQ(ErrorFor("name = \"x\"\n[workload.code_graph]\nmodules = 0\n"),
+            "t.toml:3:11: workload.code_graph.modules: 0 is not in [1, 9999]");
+  EXPECT_EQ(ErrorFor("name = \"x\"\n[workload.code_graph]\nmodulez = 3\n"),
+            "t.toml:3:1: workload.code_graph.modulez: unknown key");
+}
+
 // SF-2: the seed is a hex string.
 TEST(ParseScenarioTest, SeedIsAHexString) {
   EXPECT_EQ(ErrorFor("name = \"x\"\nseed = 31\n"),

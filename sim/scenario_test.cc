@@ -100,6 +100,50 @@ TEST(ValidateScenarioTest, WorkloadRanges) {
               HasSubstr("exceed a commit record's 1073741824 bytes"));
 }
 
+// SF-29, SF-26, SF-45: what a workload kind requires, and the code-graph sizes.
+TEST(ValidateScenarioTest, WorkloadKinds) {
+  EXPECT_EQ(ErrorAfter([](Scenario& s) {
+              s.workload.kind = WorkloadKind::kTaskQueue;
+              s.workload.key_space = 1'000'001;
+            }),
+            "workload.key_space: 1000001 tasks is more than 1000000 (workload.kind = "
+            "\"task-queue\")");
+  EXPECT_EQ(ErrorAfter([](Scenario& s) { s.workload.kind = WorkloadKind::kTimeTravel; }),
+            "engine.recycle_log: must be false for workload.kind = \"time-travel\" (its readers "
+            "replay the log from its start)");
+  EXPECT_EQ(ErrorAfter([](Scenario& s) {
+              s.workload.kind = WorkloadKind::kTimeTravel;
+              s.engine.recycle_log = false;
+              s.engine.durability = DurabilityMode::kMetaFlip;
+            }),
+            "engine.durability: \"meta-flip\" keeps no log to replay (workload.kind = "
+            "\"time-travel\")");
+  EXPECT_EQ(ErrorAfter([](Scenario& s) { s.workload.code_graph.files_per_module = 10'000; }),
+            "workload.code_graph.files_per_module: 10000 is not in [1, 9999]");
+  EXPECT_EQ(ErrorAfter([](Scenario& s) { s.workload.code_graph.calls_per_function = 65; }),
+            "workload.code_graph.calls_per_function: 65 is not in [0, 64]");
+  EXPECT_EQ(ErrorAfter([](Scenario& s) {
+              s.workload.code_graph = {.modules = 1000, .files_per_module = 100,
+                                       .functions_per_file = 11};
+            }),
+            "workload.code_graph.functions_per_file: modules x files_per_module x "
+            "functions_per_file = 1100000 functions, more than 1000000");
+  // A task-queue transaction's operations carry longer keys and JSON around the payload.
+  EXPECT_THAT(ErrorAfter([](Scenario& s) {
+                s.workload.kind = WorkloadKind::kTaskQueue;
+                s.workload.ops_per_transaction_max = 100'000;
+                s.workload.big_value_size_bytes = 10'700;
+              }),
+              HasSubstr("exceed a commit record's"));
+  for (WorkloadKind kind : {WorkloadKind::kKv, WorkloadKind::kTaskQueue,
+                            WorkloadKind::kTimeTravel, WorkloadKind::kCodeGraph}) {
+    Scenario scenario = Valid();
+    scenario.workload.kind = kind;
+    scenario.engine.recycle_log = kind != WorkloadKind::kTimeTravel;
+    EXPECT_OK(ValidateScenario(scenario));
+  }
+}
+
 TEST(ValidateScenarioTest, MixWeights) {
   EXPECT_EQ(ErrorAfter([](Scenario& s) { s.workload.mix.as_of_read = 1001; }),
             "workload.mix.as_of_read: 1001 is not in [0, 1000]");
@@ -165,6 +209,10 @@ TEST(ScenarioNamesTest, EveryNameReadsBackAsItsValue) {
   for (CrashPointMode mode : {CrashPointMode::kRandom, CrashPointMode::kEveryIo}) {
     EXPECT_EQ(CrashPointModeFromName(CrashPointModeName(mode)), mode);
   }
+  for (WorkloadKind kind : {WorkloadKind::kKv, WorkloadKind::kTaskQueue,
+                            WorkloadKind::kTimeTravel, WorkloadKind::kCodeGraph}) {
+    EXPECT_EQ(WorkloadKindFromName(WorkloadKindName(kind)), kind);
+  }
   EXPECT_EQ(DurabilityModeFromName("fsync"), std::nullopt);
   EXPECT_EQ(VerdictFromName("Pass"), std::nullopt);
 }
@@ -178,6 +226,10 @@ TEST(ScenarioNamesTest, NamesAreTheDocumentedOnes) {
   EXPECT_STREQ(VerdictName(Verdict::kWorkerCrash), "worker-crash");
   EXPECT_STREQ(VerdictName(Verdict::kCrashState), "crash-state");
   EXPECT_STREQ(CrashPointModeName(CrashPointMode::kEveryIo), "every-io");
+  EXPECT_STREQ(WorkloadKindName(WorkloadKind::kTaskQueue), "task-queue");
+  EXPECT_STREQ(WorkloadKindName(WorkloadKind::kCodeGraph), "code-graph");
+  EXPECT_STREQ(VerdictName(Verdict::kTaskQueue), "task-queue");
+  EXPECT_STREQ(VerdictName(Verdict::kCodeGraph), "code-graph");
 }
 
 }  // namespace

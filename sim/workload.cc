@@ -67,11 +67,14 @@ std::string WorkloadGenerator::key() {
   NS_ASSERT_MSG(false, "unknown key distribution");
 }
 
+uint64_t WorkloadGenerator::value_size() {
+  return rng_.Chance(config_.big_value_probability)
+             ? config_.big_value_size_bytes
+             : rng_.UniformInclusive(config_.value_size_min_bytes, config_.value_size_max_bytes);
+}
+
 std::string WorkloadGenerator::value() {
-  const uint64_t size =
-      rng_.Chance(config_.big_value_probability)
-          ? config_.big_value_size_bytes
-          : rng_.UniformInclusive(config_.value_size_min_bytes, config_.value_size_max_bytes);
+  const uint64_t size = value_size();
   // One draw per value: a repeating 8-byte pattern keeps generation cheap but distinct.
   const uint64_t pattern = rng_.Next();
   std::string value(size, '\0');

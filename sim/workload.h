@@ -38,6 +38,8 @@ class WorkloadGenerator {
 
   [[nodiscard]] std::string key();
   [[nodiscard]] std::string value();
+  // The length value() draws (and the draws it makes first).
+  [[nodiscard]] uint64_t value_size();
   [[nodiscard]] WriterOp writer_op();
   [[nodiscard]] ReaderOp reader_op();
   [[nodiscard]] uint32_t ops_in_transaction();

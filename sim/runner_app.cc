@@ -1,0 +1,115 @@
+// The building blocks of the application workloads (task queue, time travel): write operations
+// that feed and check against the model, and scans of whole prefixes and snapshots.
+#include "absl/strings/str_format.h"
+#include "sim/runner_internal.h"
+#include "util/assert.h"
+
+namespace northstar::sim::internal {
+
+std::optional<std::string> Run::visible(const TrackedTxn& txn, const std::string& key) const {
+  // What this transaction sees: its own writes over the last commit (CO-3).
+  auto own = txn.pending.find(key);
+  return own != txn.pending.end() ? own->second : model_.get_at(model_.last_attempted(), key);
+}
+
+bool Run::tracked_get(TrackedTxn& txn, const std::string& key,
+                      std::optional<std::string>& value) {
+  result_.stats.ops++;
+  absl::StatusOr<std::optional<std::string>> got = txn.txn.get(key);
+  if (!got.ok()) return on_engine_error(got.status(), "get in a write transaction"), false;
+  epoch_->runtime.record_op("get", key.size(), got->has_value());
+  const std::optional<std::string> want = visible(txn, key);
+  if (*got != want) {
+    fail(Verdict::kSnapshotIsolation,
+         absl::StrFormat("snapshot-isolation: read-your-writes: get of %s in txn %d saw %s, "
+                         "expected %s",
+                         key, txn.txn.txn_id(), got->has_value() ? "a value" : "nothing",
+                         want ? "a value" : "nothing"));
+    return false;
+  }
+  value = std::move(*got);
+  return true;
+}
+
+bool Run::tracked_put(TrackedTxn& txn, const std::string& key, std::string value) {
+  result_.stats.ops++;
+  epoch_->runtime.record_op("put", key.size(), value.size());
+  const absl::Status status = txn.txn.put(key, value);
+  if (!status.ok()) return on_engine_error(status, "put"), false;
+  txn.pending[key] = value;
+  txn.ops.push_back({engine::LogOpType::kPut, key, std::move(value)});
+  return true;
+}
+
+bool Run::tracked_del(TrackedTxn& txn, const std::string& key) {
+  result_.stats.ops++;
+  const bool exists = visible(txn, key).has_value();
+  absl::StatusOr<bool> removed = txn.txn.del(key);
+  if (!removed.ok()) return on_engine_error(removed.status(), "delete"), false;
+  epoch_->runtime.record_op("delete", key.size(), *removed);
+  if (*removed != exists) {
+    fail(Verdict::kSnapshotIsolation,
+         absl::StrFormat("snapshot-isolation: delete of %s in txn %d %s, but the key %s", key,
+                         txn.txn.txn_id(), *removed ? "removed it" : "found nothing",
+                         exists ? "exists" : "does not exist"));
+    return false;
+  }
+  txn.pending[key] = std::nullopt;
+  if (*removed) txn.ops.push_back({engine::LogOpType::kDelete, key, ""});
+  return true;
+}
+
+bool Run::scan_prefix(engine::ReadTxn& read, std::string_view prefix, size_t limit,
+                      Entries& entries) {
+  std::unique_ptr<engine::Cursor> cursor = read.cursor();
+  absl::Status status = cursor->seek(prefix);
+  size_t count = 0;
+  while (status.ok() && cursor->valid() && count < limit && cursor->key().starts_with(prefix)) {
+    absl::StatusOr<std::string> value = cursor->value();
+    if (!value.ok()) {
+      status = value.status();
+      break;
+    }
+    entries.emplace_back(cursor->key(), std::move(*value));
+    count++;
+    status = cursor->next();
+  }
+  if (!status.ok()) return on_engine_error(status, "scan"), false;
+  return true;
+}
+
+bool Run::check_prefix(engine::ReadTxn& read, const std::string& prefix, std::string_view what,
+                       Entries& entries) {
+  if (!scan_prefix(read, prefix, kStateEntriesMax, entries)) return false;
+  if (entries == model_.prefix_at(read.txn_id(), prefix)) return true;
+  fail(Verdict::kSnapshotIsolation,
+       absl::StrFormat("snapshot-isolation: %s (a scan of \"%s\") in the snapshot of commit %d "
+                       "returned %d entries that differ from the model's",
+                       what, prefix, read.txn_id(), entries.size()));
+  return false;
+}
+
+bool Run::check_whole_snapshot(engine::ReadTxn& read, uint64_t txn_id, std::string_view what) {
+  Entries entries;
+  if (!scan_prefix(read, "", kStateEntriesMax, entries)) return false;
+  const KeyValues got(entries.begin(), entries.end());
+  epoch_->runtime.record_op("whole-snapshot", read.txn_id(), got.size());
+  check(CheckSnapshotState(model_, txn_id, got, what));
+  return !failed();
+}
+
+std::unique_ptr<engine::ReadTxn> Run::base_snapshot(const TrackedTxn& txn) {
+  NS_ASSERT(txn.pending.empty());  // Else the snapshot would not be the transaction's view.
+  absl::StatusOr<std::unique_ptr<engine::ReadTxn>> base = db_->begin_read();
+  if (!base.ok()) return on_engine_error(base.status(), "begin_read in a write transaction"), nullptr;
+  if ((*base)->txn_id() + 1 != txn.txn.txn_id()) {
+    fail(Verdict::kSnapshotIsolation,
+         absl::StrFormat("snapshot-isolation: write transaction %d began, but the latest "
+                         "snapshot is of commit %d, not %d",
+                         txn.txn.txn_id(), (*base)->txn_id(), txn.txn.txn_id() - 1));
+    return nullptr;
+  }
+  return std::move(*base);
+}
+
+}  // namespace northstar::sim::internal
