@@ -54,7 +54,15 @@ absl::StatusOr<std::string> PageReader::overflow_value(PageId first_page,
 
 absl::StatusOr<std::optional<std::string>> TreeGet(PageReader& reader, const TreeState& tree,
                                                    std::string_view key) {
-  if (tree.root == kNoPage) return std::nullopt;
+  std::string value;
+  NS_ASSIGN_OR_RETURN(const bool found, TreeGetInto(reader, tree, key, value));
+  if (!found) return std::nullopt;
+  return value;
+}
+
+absl::StatusOr<bool> TreeGetInto(PageReader& reader, const TreeState& tree, std::string_view key,
+                                 std::string& value) {
+  if (tree.root == kNoPage) return false;
   PageId page_id = tree.root;
   for (uint32_t depth = 0; depth + 1 < tree.height; depth++) {
     NS_ASSIGN_OR_RETURN(PageCache::PinnedPage page, reader.node(page_id, PageType::kBranch));
@@ -64,9 +72,14 @@ absl::StatusOr<std::optional<std::string>> TreeGet(PageReader& reader, const Tre
   NS_ASSIGN_OR_RETURN(PageCache::PinnedPage page, reader.node(page_id, PageType::kLeaf));
   const LeafView leaf = LeafView::FromVerified(page.bytes());
   const size_t index = leaf.lower_bound(key);
-  if (index == leaf.size() || leaf.key(index) != key) return std::nullopt;
-  if (!leaf.is_overflow(index)) return std::string(leaf.inline_value(index));
-  return reader.overflow_value(leaf.overflow_page(index), leaf.value_size_bytes(index));
+  if (index == leaf.size() || leaf.key(index) != key) return false;
+  if (!leaf.is_overflow(index)) {
+    value.assign(leaf.inline_value(index));
+    return true;
+  }
+  NS_ASSIGN_OR_RETURN(value,
+                      reader.overflow_value(leaf.overflow_page(index), leaf.value_size_bytes(index)));
+  return true;
 }
 
 namespace {
@@ -205,6 +218,16 @@ LeafView Cursor::leaf() const { return LeafView::FromVerified(path_.back().page.
 std::string_view Cursor::key() const {
   NS_ASSERT(valid());
   return leaf().key(path_.back().index);
+}
+
+absl::StatusOr<std::string_view> Cursor::value_view(std::string& overflow_value) const {
+  NS_ASSERT(valid());
+  const LeafView leaf_view = leaf();
+  const size_t index = path_.back().index;
+  if (!leaf_view.is_overflow(index)) return leaf_view.inline_value(index);
+  NS_ASSIGN_OR_RETURN(overflow_value, reader_.overflow_value(leaf_view.overflow_page(index),
+                                                             leaf_view.value_size_bytes(index)));
+  return std::string_view(overflow_value);
 }
 
 absl::StatusOr<std::string> Cursor::value() const {

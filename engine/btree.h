@@ -55,6 +55,10 @@ class PageReader {
 [[nodiscard]] absl::StatusOr<std::optional<std::string>> TreeGet(PageReader& reader,
                                                                  const TreeState& tree,
                                                                  std::string_view key);
+// The same into `value` (which keeps its capacity from call to call: no allocation per lookup
+// once it is large enough); false, and `value` untouched, when the key is not there.
+[[nodiscard]] absl::StatusOr<bool> TreeGetInto(PageReader& reader, const TreeState& tree,
+                                               std::string_view key, std::string& value);
 
 // Appends every page of the tree (nodes and overflow runs) to `pages`, root first.
 [[nodiscard]] absl::Status CollectTreePages(PageReader& reader, const TreeState& tree,
@@ -81,6 +85,9 @@ class Cursor {
   // Precondition: valid(). Points into a pinned page: stable until the cursor moves.
   [[nodiscard]] std::string_view key() const;
   [[nodiscard]] absl::StatusOr<std::string> value() const;
+  // The value without a copy when it is inline: a view into the pinned page, stable until the
+  // cursor moves; a value on overflow pages is assembled into `overflow_value` and viewed there.
+  [[nodiscard]] absl::StatusOr<std::string_view> value_view(std::string& overflow_value) const;
 
  private:
   enum class Edge { kFirst, kLast };

@@ -307,6 +307,10 @@ absl::StatusOr<std::optional<std::string>> ReadTxn::get(std::string_view key) {
   return TreeGet(db_.reader_, tree_, key);
 }
 
+absl::StatusOr<bool> ReadTxn::get(std::string_view key, std::string& value) {
+  return TreeGetInto(db_.reader_, tree_, key, value);
+}
+
 std::unique_ptr<Cursor> ReadTxn::cursor() { return std::make_unique<Cursor>(db_.reader_, tree_); }
 
 WriteTxn::WriteTxn(Db& db, TxnId txn_id, const TreeState& tree)

@@ -90,6 +90,8 @@ class ReadTxn {
   ReadTxn& operator=(const ReadTxn&) = delete;
 
   [[nodiscard]] absl::StatusOr<std::optional<std::string>> get(std::string_view key);
+  // The value of `key` into `value`, reusing its buffer; false (value untouched) when absent.
+  [[nodiscard]] absl::StatusOr<bool> get(std::string_view key, std::string& value);
   // A cursor over this snapshot; must not outlive the ReadTxn.
   [[nodiscard]] std::unique_ptr<Cursor> cursor();
   [[nodiscard]] TxnId txn_id() const { return txn_id_; }

@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_format.h"
 #include "engine/format/node.h"
@@ -435,6 +436,41 @@ TEST(DbTest, ALoadInKeyOrderLeavesFullLeaves) {
   const uint64_t random_pages = build(/*random=*/true);
   EXPECT_LE(sequential_pages, full_leaves * 110 / 100) << "full leaves: " << full_leaves;
   EXPECT_LT(sequential_pages, random_pages);
+}
+
+// The copy-free reads give what the copying ones do, inline and on overflow pages.
+TEST(DbTest, GetIntoABufferAndValueViewsMatchTheCopyingReads) {
+  vfs::SimDisk disk({}, 1);
+  ASSERT_OK_AND_ASSIGN(auto db, Db::open(disk, "/db/views.ns", {.page_size_bytes = 4096}));
+  ASSERT_OK_AND_ASSIGN(auto txn, db->begin_write());
+  ASSERT_OK(txn->put("a", "small"));
+  ASSERT_OK(txn->put("b", std::string(20'000, 'x')));  // Overflow pages.
+  ASSERT_OK(txn->put("c", ""));
+  ASSERT_OK(txn->commit());
+  ASSERT_OK_AND_ASSIGN(auto read, db->begin_read());
+  std::string value = "stale";
+  for (const char* key : {"a", "b", "c"}) {
+    ASSERT_OK_AND_ASSIGN(const std::optional<std::string> copied, read->get(key));
+    ASSERT_OK_AND_ASSIGN(const bool found, read->get(key, value));
+    EXPECT_TRUE(found);
+    EXPECT_EQ(value, *copied) << key;
+  }
+  value = "sentinel";
+  ASSERT_OK_AND_ASSIGN(const bool found, read->get("missing", value));
+  EXPECT_FALSE(found);
+  EXPECT_EQ(value, "sentinel");  // Untouched.
+  std::unique_ptr<Cursor> cursor = read->cursor();
+  std::string overflow;
+  ASSERT_OK(cursor->seek_first());
+  std::vector<std::string> viewed;
+  while (cursor->valid()) {
+    ASSERT_OK_AND_ASSIGN(const std::string_view view, cursor->value_view(overflow));
+    ASSERT_OK_AND_ASSIGN(const std::string copied, cursor->value());
+    EXPECT_EQ(view, copied) << cursor->key();
+    viewed.emplace_back(view);
+    ASSERT_OK(cursor->next());
+  }
+  EXPECT_EQ(viewed, (std::vector<std::string>{"small", std::string(20'000, 'x'), ""}));
 }
 
 }  // namespace
