@@ -257,7 +257,8 @@ void Db::release_pages() {
 
 void Db::release_volatile_pages() {
   // Pages allocated and freed again since the last checkpoint were never written and nothing
-  // durable refers to them: only a snapshot older than the txn that freed them can.
+  // durable refers to them: only an open snapshot between the txn that allocated one and the
+  // txn that freed it can still see it.
   std::vector<TxnId> snapshots;
   {
     std::lock_guard lock(*state_mutex_);
