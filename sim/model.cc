@@ -53,6 +53,20 @@ void ReferenceModel::truncate_after(uint64_t txn_id) {
   floor_ = txn_id;
 }
 
+void ReferenceModel::reset_to(const KeyValues& state, uint64_t txn_id) {
+  versions_.clear();
+  keys_by_txn_.clear();
+  intermediate_by_txn_.clear();
+  std::vector<std::string>& keys = keys_by_txn_[txn_id];
+  for (const auto& [key, value] : state) {
+    versions_[key].push_back(Version{txn_id, value});
+    keys.push_back(key);
+  }
+  last_attempted_ = txn_id;
+  last_acknowledged_ = txn_id;
+  floor_ = txn_id;
+}
+
 std::optional<std::string> ReferenceModel::get_at(uint64_t txn_id, const std::string& key) const {
   auto found = versions_.find(key);
   if (found == versions_.end()) return std::nullopt;

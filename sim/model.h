@@ -31,6 +31,9 @@ class ReferenceModel {
   void acknowledge(uint64_t txn_id);
   // Recovery settled on commit `txn_id`: commits after it never happened.
   void truncate_after(uint64_t txn_id);
+  // Recovery of a target that promised nothing about crashes (CrashLoss::kAny) found `state` at
+  // commit `txn_id`: the history is forgotten and that state is commit txn_id's.
+  void reset_to(const KeyValues& state, uint64_t txn_id);
 
   [[nodiscard]] std::optional<std::string> get_at(uint64_t txn_id, const std::string& key) const;
   [[nodiscard]] KeyValues state_at(uint64_t txn_id) const;

@@ -1,9 +1,9 @@
 #include "sim/runner.h"
 
 #include "absl/strings/str_format.h"
-#include "engine/validate.h"
 #include "sim/crash_points.h"
 #include "sim/runner_internal.h"
+#include "sim/target_registry.h"
 #include "util/assert.h"
 #include "util/hash.h"
 #include "util/status.h"
@@ -11,18 +11,6 @@
 namespace northstar::sim {
 namespace internal {
 namespace {
-
-engine::Durability ToEngine(DurabilityMode mode) {
-  switch (mode) {
-    case DurabilityMode::kLog:
-      return engine::Durability::kLog;
-    case DurabilityMode::kLogNoSync:
-      return engine::Durability::kLogNoSync;
-    case DurabilityMode::kMetaFlip:
-      return engine::Durability::kMetaFlip;
-  }
-  NS_ASSERT_MSG(false, "unknown durability mode");
-}
 
 vfs::SimDiskFaults ToDiskFaults(const FaultPlan& plan) {
   vfs::SimDiskFaults faults;
@@ -37,6 +25,13 @@ vfs::SimDiskFaults ToDiskFaults(const FaultPlan& plan) {
   return faults;
 }
 
+// The promise the scenario's target declares (RunScenario checked that the target exists).
+Promise DeclaredPromise(const Scenario& scenario, PlantedBug planted_bug) {
+  absl::StatusOr<std::unique_ptr<Target>> target = MakeTarget(scenario, planted_bug);
+  NS_ASSERT_MSG(target.ok(), "the scenario's target is not registered");
+  return (*target)->promise();
+}
+
 }  // namespace
 
 Run::Run(const Scenario& scenario, PlantedBug planted_bug)
@@ -49,7 +44,9 @@ Run::Run(const Scenario& scenario, PlantedBug planted_bug)
       plan_rng_(DeriveSeed(scenario.seed, "faults.plan")),
       crashes_left_(scenario.faults.crashes),
       corruption_allowed_(scenario.faults.bit_rot_probability > 0 ||
-                          scenario.faults.misdirected_write_probability > 0) {
+                          scenario.faults.misdirected_write_probability > 0),
+      promise_(HeldPromise(DeclaredPromise(scenario, planted_bug), scenario.target.promise)),
+      damage_allowed_(corruption_allowed_ || promise_.crash_loss == CrashLoss::kAny) {
   const WorkloadConfig& workload = scenario.workload;
   transactions_left_.assign(workload.writers, workload.transactions);
   reads_left_.assign(workload.readers, workload.reads_per_reader);
@@ -61,7 +58,7 @@ Run::Run(const Scenario& scenario, PlantedBug planted_bug)
     readers_.emplace_back(workload,
                           Rng(DeriveSeed(scenario.seed, absl::StrFormat("reader-%d", index))));
   }
-  model_.set_acknowledged_is_durable(scenario.engine.durability != DurabilityMode::kLogNoSync);
+  model_.set_acknowledged_is_durable(promise_.crash_loss == CrashLoss::kNone);
   if (workload.kind == WorkloadKind::kCodeGraph) {
     graph_.emplace(workload.code_graph, DeriveSeed(scenario.seed, "code-graph"), workload.writers);
   }
@@ -80,7 +77,7 @@ void Run::check(std::optional<CheckFailure> failure) {
 }
 
 void Run::on_engine_error(const absl::Status& status, std::string_view what) {
-  if (status.code() == absl::StatusCode::kDataLoss && !corruption_allowed_ && !disk_.halted()) {
+  if (status.code() == absl::StatusCode::kDataLoss && !damage_allowed_ && !disk_.halted()) {
     fail(Verdict::kCorruption,
          absl::StrFormat("corruption: %s failed with Corruption though no bit rot or misdirected "
                          "write was injected: %s",
@@ -112,22 +109,6 @@ uint64_t Run::transactions_ahead() const {
   return ahead;
 }
 
-engine::DbOptions Run::db_options(Epoch& epoch) const {
-  const EngineConfig& engine = scenario_.engine;
-  engine::DbOptions options;
-  options.page_size_bytes = engine.page_size_bytes;
-  options.cache_budget_bytes = engine.cache_bytes;
-  options.durability = ToEngine(engine.durability);
-  options.log_preallocate_bytes = engine.log_preallocate_bytes;
-  options.checkpoint_log_bytes = engine.checkpoint_log_bytes;
-  options.retained_snapshots = engine.retained_snapshots;
-  options.recycle_log = engine.recycle_log;
-  options.runtime = &epoch.runtime;
-  if (planted_bug_ == PlantedBug::kAckWithoutSync)
-    options.durability = engine::Durability::kLogNoSync;
-  return options;
-}
-
 std::optional<uint64_t> Run::next_exact_crash() {
   // An index equal to the I/O count is still ahead: the crash comes before the next I/O.
   const uint64_t io_now = disk_.io_count();
@@ -149,54 +130,44 @@ bool Run::open_and_check(Epoch& epoch) {
     open_faults.crash_last_write_variant = scenario_.faults.crash_last_write_variant;
   }
   disk_.set_faults(open_faults);
-  absl::StatusOr<std::unique_ptr<engine::Db>> db =
-      engine::Db::open(disk_, kRunPath, db_options(epoch));
+  absl::StatusOr<std::unique_ptr<Target>> target = MakeTarget(scenario_, planted_bug_);
+  NS_ASSERT(target.ok());
+  target_ = std::move(*target);
+  const absl::Status opened = target_->open(
+      TargetEnvironment{.fs = &disk_,
+                        .runtime = &epoch.runtime,
+                        .path = kRunPath,
+                        .seed = DeriveSeed(epoch.scheduler.seed(), "target"),
+                        .corruption_injected = corruption_allowed_});
   if (crashed_in_open()) return false;
-  if (!db.ok()) {
-    if (corruption_allowed_ && db.status().code() == absl::StatusCode::kDataLoss) {
+  if (!opened.ok()) {
+    if (damage_allowed_ && opened.code() == absl::StatusCode::kDataLoss) {
       ended_ = true;  // Injected corruption may leave nothing to recover; not a bug.
       return false;
     }
-    fail(db.status().code() == absl::StatusCode::kDataLoss ? Verdict::kCorruption
-                                                           : Verdict::kCrashState,
-         absl::StrFormat("recovery: open failed: %s", db.status().message()));
+    fail(opened.code() == absl::StatusCode::kDataLoss ? Verdict::kCorruption
+                                                      : Verdict::kCrashState,
+         absl::StrFormat("recovery: open failed: %s", opened.message()));
     return false;
   }
-  db_ = std::move(*db);
+  db_ = target_->engine_db();
   if (result_.stats.crashes > 0) result_.stats.recoveries++;
-  // The recovered state, read in full, against the model.
   KeyValues recovered;
-  {
-    absl::StatusOr<std::unique_ptr<engine::ReadTxn>> read = db_->begin_read();
-    NS_ASSERT(read.ok());
-    std::unique_ptr<engine::Cursor> cursor = (*read)->cursor();
-    absl::Status status = cursor->seek_first();
-    while (status.ok() && cursor->valid()) {
-      absl::StatusOr<std::string> value = cursor->value();
-      if (!value.ok()) {
-        status = value.status();
-        break;
-      }
-      recovered.emplace(cursor->key(), std::move(*value));
-      status = cursor->next();
-    }
-    if (!status.ok()) {
-      if (crashed_in_open()) return false;
-      on_engine_error(status, "reading the recovered state");
-      if (!failed()) ended_ = true;
-      return false;
-    }
-  }
-  const uint64_t recovered_txn = db_->stats().txn_id;
+  uint64_t recovered_txn = 0;
+  if (!read_recovered(recovered, recovered_txn)) return false;
   const bool task_queue = scenario_.workload.kind == WorkloadKind::kTaskQueue;
   // The task queue's own crash check first (CO-14): a lost claim is reported as the
   // application sees it; a torn commit still reaches the atomicity checker, since its claims
   // are some prefix's.
   if (task_queue) check(CheckTaskQueueRecovery(model_, recovered));
   if (failed()) return false;
-  check(CheckRecoveredState(model_, recovered, recovered_txn));
-  if (failed()) return false;
-  model_.truncate_after(recovered_txn);
+  if (promise_.crash_loss == CrashLoss::kAny) {
+    model_.reset_to(recovered, recovered_txn);  // Any state is what the target promised.
+  } else {
+    check(CheckRecoveredState(model_, recovered, recovered_txn));
+    if (failed()) return false;
+    model_.truncate_after(recovered_txn);
+  }
   if (task_queue) queue_ = TaskQueueState::Of(recovered);
   if (graph_) {
     graph_->recovered(recovered_txn, planted_bug_ == PlantedBug::kIngestResumeSkips);
@@ -207,24 +178,47 @@ bool Run::open_and_check(Epoch& epoch) {
       if (failed()) return false;
     }
   }
-  if (!corruption_allowed_) {
-    absl::StatusOr<engine::ValidationReport> report = engine::Validate(disk_, kRunPath);
+  return check_structure();
+}
+
+bool Run::read_recovered(KeyValues& recovered, uint64_t& recovered_txn) {
+  absl::StatusOr<std::unique_ptr<TargetReader>> read = target_->begin_read();
+  absl::StatusOr<ScanEntries> entries =
+      read.ok() ? (*read)->scan(ScanRequest{.limit = kStateEntriesMax}) : read.status();
+  if (!entries.ok()) {
     if (crashed_in_open()) return false;
-    if (!report.ok() || !report->ok()) {
-      fail(Verdict::kStructure,
-           absl::StrFormat("structure: validate after recovery: %s",
-                           report.ok() ? engine::FormatProblems(*report)
-                                       : std::string(report.status().message())));
-      return false;
-    }
-  }
-  absl::StatusOr<std::vector<std::string>> problems = db_->audit();
-  if (crashed_in_open()) return false;
-  if (problems.ok() && !problems->empty()) {
-    fail(Verdict::kPageAccounting, absl::StrFormat("page-accounting: %s", problems->front()));
+    on_engine_error(entries.status(), "reading the recovered state");
+    if (!failed()) ended_ = true;
     return false;
   }
+  read->reset();  // Closed before the commit id is asked for, as a recovery tool would.
+  recovered.insert(entries->begin(), entries->end());
+  absl::StatusOr<uint64_t> last = target_->last_commit_id();
+  if (!last.ok()) {
+    if (crashed_in_open()) return false;
+    on_engine_error(last.status(), "reading the recovered commit id");
+    if (!failed()) ended_ = true;
+    return false;
+  }
+  recovered_txn = *last;
   return true;
+}
+
+bool Run::check_structure() {
+  absl::StatusOr<std::vector<StructureProblem>> problems = target_->check_structure();
+  if (crashed_in_open()) return false;
+  if (!problems.ok()) {
+    problems = std::vector<StructureProblem>{
+        {Verdict::kStructure, std::string(problems.status().message())}};
+  }
+  if (problems->empty()) return true;
+  if (damage_allowed_ && promise_.crash_loss == CrashLoss::kAny) {
+    ended_ = true;  // The target promised nothing about crashes: damage ends the run.
+    return false;
+  }
+  const StructureProblem& first = problems->front();
+  fail(first.verdict, absl::StrFormat("%s: %s", VerdictName(first.verdict), first.message));
+  return false;
 }
 
 void Run::arm_crash_point() {
@@ -270,8 +264,11 @@ void Run::run_fibers(Epoch& epoch) {
   const absl::Status status = epoch.scheduler.run();
   if (!status.ok()) {
     fail(Verdict::kLiveness, absl::StrFormat("liveness: %s", status.message()));
-    // Stopped fibers are abandoned with their transactions open: the Db must not be destroyed.
-    (void)db_.release();
+    // Stopped fibers are abandoned with their transactions open: the target must not be
+    // destroyed.
+    target_->abandon();
+    (void)target_.release();
+    db_ = nullptr;
   }
 }
 
@@ -309,7 +306,8 @@ RunResult Run::execute(const RunOptions& options) {
       epoch.scheduler.trace().write_chrome_trace(*options.trace_chrome,
                                                  epoch.scheduler.fiber_names());
     }
-    db_.reset();
+    target_.reset();
+    db_ = nullptr;
     epoch_ = nullptr;
     if (!failed() && !ended_) {
       // The exact crash points this crash reached are spent.
@@ -335,6 +333,7 @@ RunResult Run::execute(const RunOptions& options) {
 
 absl::StatusOr<RunResult> RunScenario(const Scenario& scenario, const RunOptions& options) {
   NS_RETURN_IF_ERROR(ValidateScenario(scenario));
+  NS_RETURN_IF_ERROR(MakeTarget(scenario, options.planted_bug).status());
   if (scenario.faults.crash_points == CrashPointMode::kEveryIo) {
     return RunCrashPoints(scenario, options);
   }

@@ -8,7 +8,7 @@ namespace northstar::sim::internal {
 void Run::writer(uint32_t index) {
   WorkloadGenerator& generator = writers_[index];
   while (transactions_left_[index] > 0 && !failed()) {
-    absl::StatusOr<std::unique_ptr<engine::WriteTxn>> txn = db_->begin_write(/*wait=*/true);
+    absl::StatusOr<std::unique_ptr<TargetWriter>> txn = target_->begin_write();
     if (!txn.ok()) return on_engine_error(txn.status(), "begin_write");
     result_.stats.transactions++;
     std::vector<engine::LogOp> ops;
@@ -24,12 +24,13 @@ void Run::writer(uint32_t index) {
       result_.stats.aborts++;
       continue;
     }
-    if (!commit_tracked(**txn, ops)) return;
+    TargetWriter& writer = **txn;
+    if (!commit_tracked(writer.commit_id(), ops, [&writer] { return writer.commit(); })) return;
   }
 }
 
-bool Run::commit_tracked(engine::WriteTxn& txn, const std::vector<engine::LogOp>& ops) {
-  const uint64_t txn_id = txn.txn_id();
+bool Run::commit_tracked(uint64_t txn_id, const std::vector<engine::LogOp>& ops,
+                         absl::FunctionRef<absl::Status()> commit) {
   if (!ops.empty()) {
     model_.attempt(txn_id, ops);
     if (scenario_.workload.kind == WorkloadKind::kTaskQueue) {
@@ -39,7 +40,7 @@ bool Run::commit_tracked(engine::WriteTxn& txn, const std::vector<engine::LogOp>
     }
   }
   epoch_->runtime.record_op("commit", txn_id, ops.size());
-  const absl::Status status = txn.commit();
+  const absl::Status status = commit();
   if (!status.ok()) {
     on_engine_error(status, absl::StrFormat("commit of txn %d", txn_id));
     return false;
@@ -48,11 +49,11 @@ bool Run::commit_tracked(engine::WriteTxn& txn, const std::vector<engine::LogOp>
     model_.acknowledge(txn_id);
     result_.stats.commits++;
   }
-  model_.checkpointed(db_->stats().checkpoint_txn_id);
+  model_.checkpointed(target_->durable_commit_id());
   return true;
 }
 
-bool Run::write_op(engine::WriteTxn& txn, WorkloadGenerator& generator,
+bool Run::write_op(TargetWriter& txn, WorkloadGenerator& generator,
                    std::vector<engine::LogOp>& ops,
                    std::map<std::string, std::optional<std::string>>& pending) {
   const std::string key = generator.key();
@@ -77,7 +78,7 @@ bool Run::write_op(engine::WriteTxn& txn, WorkloadGenerator& generator,
       if (*removed != visible.has_value()) {
         fail(Verdict::kSnapshotIsolation,
              absl::StrFormat("snapshot-isolation: delete of %s in txn %d %s, but the key %s", key,
-                             txn.txn_id(), *removed ? "removed it" : "found nothing",
+                             txn.commit_id(), *removed ? "removed it" : "found nothing",
                              visible ? "exists" : "does not exist"));
         return false;
       }
@@ -93,7 +94,7 @@ bool Run::write_op(engine::WriteTxn& txn, WorkloadGenerator& generator,
         fail(Verdict::kSnapshotIsolation,
              absl::StrFormat("snapshot-isolation: read-your-writes: get of %s in txn %d saw %s, "
                              "expected %s",
-                             key, txn.txn_id(), got->has_value() ? "a value" : "nothing",
+                             key, txn.commit_id(), got->has_value() ? "a value" : "nothing",
                              visible ? "a value" : "nothing"));
         return false;
       }
@@ -107,7 +108,7 @@ void Run::reader(uint32_t index) {
   WorkloadGenerator& generator = readers_[index];
   while (reads_left_[index] > 0 && !failed()) {
     reads_left_[index]--;
-    absl::StatusOr<std::unique_ptr<engine::ReadTxn>> read = db_->begin_read();
+    absl::StatusOr<std::unique_ptr<TargetReader>> read = target_->begin_read();
     if (!read.ok()) return on_engine_error(read.status(), "begin_read");
     result_.stats.ops++;
     if (!read_op(**read, generator)) return;
@@ -115,14 +116,14 @@ void Run::reader(uint32_t index) {
   }
 }
 
-bool Run::read_op(engine::ReadTxn& read, WorkloadGenerator& generator) {
+bool Run::read_op(TargetReader& read, WorkloadGenerator& generator) {
   const std::string key = generator.key();
   switch (generator.reader_op()) {
     case ReaderOp::kGet: {
       absl::StatusOr<std::optional<std::string>> got = read.get(key);
       if (!got.ok()) return on_engine_error(got.status(), "get"), false;
-      epoch_->runtime.record_op("read", read.txn_id(), got->has_value());
-      check(CheckSnapshotRead(model_, read.txn_id(), key, *got));
+      epoch_->runtime.record_op("read", read.commit_id(), got->has_value());
+      check(CheckSnapshotRead(model_, read.commit_id(), key, *got));
       return !failed();
     }
     case ReaderOp::kRangeScan:
@@ -131,55 +132,45 @@ bool Run::read_op(engine::ReadTxn& read, WorkloadGenerator& generator) {
       return check_scan(read, key.substr(0, key.size() - 1), false, key.substr(0, key.size() - 1));
     case ReaderOp::kReverseScan:
       return check_scan(read, key, /*reverse=*/true, "");
-    case ReaderOp::kAsOfRead: {
+    case ReaderOp::kAsOfRead:
       if (scenario_.workload.kind == WorkloadKind::kTimeTravel) {
-        return time_travel_read(read, generator);
+        return time_travel_read(read.commit_id(), generator);
       }
-      const uint64_t back = generator.rng().Uniform(scenario_.engine.retained_snapshots + 1);
-      if (read.txn_id() <= back) return true;
-      const uint64_t txn_id = read.txn_id() - back;
-      absl::StatusOr<std::unique_ptr<engine::ReadTxn>> past = db_->begin_read_at(txn_id);
-      if (past.status().code() == absl::StatusCode::kNotFound) return true;  // Not retained.
-      if (!past.ok()) return on_engine_error(past.status(), "begin_read_at"), false;
-      absl::StatusOr<std::optional<std::string>> got = (*past)->get(key);
-      if (!got.ok()) return on_engine_error(got.status(), "get as of a past commit"), false;
-      epoch_->runtime.record_op("read-as-of", txn_id, got->has_value());
-      check(CheckSnapshotRead(model_, txn_id, key, *got));
-      return !failed();
-    }
+      return as_of_read(read, generator, key);
   }
   return false;
 }
 
-bool Run::check_scan(engine::ReadTxn& read, const std::string& start, bool reverse,
+bool Run::as_of_read(TargetReader& read, WorkloadGenerator& generator, const std::string& key) {
+  const uint64_t back = generator.rng().Uniform(scenario_.engine.retained_snapshots + 1);
+  if (read.commit_id() <= back) return true;
+  const uint64_t txn_id = read.commit_id() - back;
+  absl::StatusOr<std::unique_ptr<TargetReader>> past = target_->begin_read_at(txn_id);
+  if (past.status().code() == absl::StatusCode::kNotFound) return true;  // Not retained.
+  if (!past.ok()) return on_engine_error(past.status(), "begin_read_at"), false;
+  absl::StatusOr<std::optional<std::string>> got = (*past)->get(key);
+  if (!got.ok()) return on_engine_error(got.status(), "get as of a past commit"), false;
+  epoch_->runtime.record_op("read-as-of", txn_id, got->has_value());
+  check(CheckSnapshotRead(model_, txn_id, key, *got));
+  return !failed();
+}
+
+bool Run::check_scan(TargetReader& read, const std::string& start, bool reverse,
                      const std::string& prefix) {
-  std::unique_ptr<engine::Cursor> cursor = read.cursor();
-  std::vector<std::pair<std::string, std::string>> got;
-  absl::Status status = cursor->seek(start);
-  if (status.ok() && reverse) status = cursor->valid() ? cursor->prev() : cursor->seek_last();
-  while (status.ok() && cursor->valid() && got.size() < kScanEntriesMax &&
-         cursor->key().starts_with(prefix)) {
-    absl::StatusOr<std::string> value = cursor->value();
-    if (!value.ok()) {
-      status = value.status();
-      break;
-    }
-    got.emplace_back(cursor->key(), std::move(*value));
-    status = reverse ? cursor->prev() : cursor->next();
-  }
-  if (!status.ok()) return on_engine_error(status, "scan"), false;
-  std::vector<std::pair<std::string, std::string>> want =
-      reverse ? model_.reverse_range_at(read.txn_id(), start, kScanEntriesMax)
-              : model_.range_at(read.txn_id(), start, kScanEntriesMax);
+  absl::StatusOr<ScanEntries> got = read.scan(
+      ScanRequest{.start = start, .reverse = reverse, .prefix = prefix, .limit = kScanEntriesMax});
+  if (!got.ok()) return on_engine_error(got.status(), "scan"), false;
+  const uint64_t txn_id = read.commit_id();
+  ScanEntries want = reverse ? model_.reverse_range_at(txn_id, start, kScanEntriesMax)
+                             : model_.range_at(txn_id, start, kScanEntriesMax);
   std::erase_if(want, [&](const auto& entry) { return !entry.first.starts_with(prefix); });
-  epoch_->runtime.record_op(reverse ? "reverse-scan" : "scan", read.txn_id(), got.size());
-  if (got != want) {
-    fail(
-        Verdict::kSnapshotIsolation,
-        absl::StrFormat("snapshot-isolation: %s scan from %s in the snapshot of commit %d "
-                        "returned %d entries, the model has %d%s",
-                        reverse ? "reverse" : "forward", start, read.txn_id(), got.size(),
-                        want.size(), got.size() == want.size() ? " (a key or value differs)" : ""));
+  epoch_->runtime.record_op(reverse ? "reverse-scan" : "scan", txn_id, got->size());
+  if (*got != want) {
+    fail(Verdict::kSnapshotIsolation,
+         absl::StrFormat("snapshot-isolation: %s scan from %s in the snapshot of commit %d "
+                         "returned %d entries, the model has %d%s",
+                         reverse ? "reverse" : "forward", start, txn_id, got->size(), want.size(),
+                         got->size() == want.size() ? " (a key or value differs)" : ""));
     return false;
   }
   return true;

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
+
 #include "engine/db.h"
 #include "sim/checkers.h"
 #include "sim/code_graph_ingest.h"
@@ -16,6 +18,7 @@
 #include "sim/runner.h"
 #include "sim/scheduler.h"
 #include "sim/sim_runtime.h"
+#include "sim/target.h"
 #include "sim/task_queue.h"
 #include "sim/workload.h"
 #include "vfs/sim_disk.h"
@@ -98,15 +101,26 @@ class Run {
   void run_fibers(Epoch& epoch);
   void writer(uint32_t index);
   void reader(uint32_t index);
-  [[nodiscard]] bool write_op(engine::WriteTxn& txn, WorkloadGenerator& generator,
+  [[nodiscard]] bool write_op(TargetWriter& txn, WorkloadGenerator& generator,
                               std::vector<engine::LogOp>& ops,
                               std::map<std::string, std::optional<std::string>>& pending);
-  [[nodiscard]] bool read_op(engine::ReadTxn& read, WorkloadGenerator& generator);
-  [[nodiscard]] bool check_scan(engine::ReadTxn& read, const std::string& start, bool reverse,
+  [[nodiscard]] bool read_op(TargetReader& read, WorkloadGenerator& generator);
+  [[nodiscard]] bool as_of_read(TargetReader& read, WorkloadGenerator& generator,
+                                const std::string& key);
+  [[nodiscard]] bool check_scan(TargetReader& read, const std::string& start, bool reverse,
                                 const std::string& prefix);
+  // The recovered database read in full into `recovered`, with the commit it shows; false if the
+  // epoch ends (a crash point fired, or an error was judged).
+  [[nodiscard]] bool read_recovered(KeyValues& recovered, uint64_t& recovered_txn);
+  // The target's structure check after recovery, judged; false if the epoch ends.
+  [[nodiscard]] bool check_structure();
   // Commits a write transaction whose effective operations are `ops`, feeding the model (and, in
   // a task-queue run, the per-commit task-queue check); false if the fiber must stop.
-  [[nodiscard]] bool commit_tracked(engine::WriteTxn& txn, const std::vector<engine::LogOp>& ops);
+  [[nodiscard]] bool commit_tracked(uint64_t txn_id, const std::vector<engine::LogOp>& ops,
+                                    absl::FunctionRef<absl::Status()> commit);
+  [[nodiscard]] bool commit_tracked(engine::WriteTxn& txn, const std::vector<engine::LogOp>& ops) {
+    return commit_tracked(txn.txn_id(), ops, [&txn] { return txn.commit(); });
+  }
 
   // Application workloads (runner_app.cc): one tracked write transaction's operations, each
   // checked against the model; false if the fiber must stop.
@@ -162,7 +176,8 @@ class Run {
   [[nodiscard]] uint64_t transactions_ahead() const;
 
   // workload.kind = "time-travel" (runner_time_travel.cc): an as-of read of a past commit.
-  [[nodiscard]] bool time_travel_read(engine::ReadTxn& read, WorkloadGenerator& generator);
+  // `latest`: the commit the reader's snapshot shows.
+  [[nodiscard]] bool time_travel_read(uint64_t latest, WorkloadGenerator& generator);
   [[nodiscard]] bool check_replay(uint64_t txn_id);
   // Classifies an engine error met by a fiber: a Corruption where none was injected fails the
   // run; anything else (halted disk, injected EIO, ENOSPC, refused writes) just stops the fiber.
@@ -171,7 +186,6 @@ class Run {
   void fail(Verdict verdict, std::string message);
   [[nodiscard]] bool failed() const { return result_.verdict != Verdict::kPass; }
   [[nodiscard]] bool writers_done() const;
-  [[nodiscard]] engine::DbOptions db_options(Epoch& epoch) const;
 
   const Scenario& scenario_;
   const PlantedBug planted_bug_;
@@ -180,8 +194,16 @@ class Run {
   uint32_t crashes_left_;
   size_t next_exact_crash_ = 0;
   const bool corruption_allowed_;
+  // What the checkers hold the target to: its declared promise, or the scenario's.
+  const Promise promise_;
+  // Damage found after a crash is no failure: corruption was injected, or the target promised
+  // nothing about crashes.
+  const bool damage_allowed_;
   ReferenceModel model_;
-  std::unique_ptr<engine::Db> db_;
+  // This epoch's system under test, and our engine inside it when the target is ours (the
+  // application workloads still drive engine::Db directly).
+  std::unique_ptr<Target> target_;
+  engine::Db* db_ = nullptr;
   std::vector<uint32_t> transactions_left_;
   std::vector<uint32_t> reads_left_;
   std::vector<WorkloadGenerator> writers_;

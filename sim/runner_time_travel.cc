@@ -16,8 +16,7 @@ constexpr double kRecentProbability = 0.5;
 
 }  // namespace
 
-bool Run::time_travel_read(engine::ReadTxn& read, WorkloadGenerator& generator) {
-  const uint64_t latest = read.txn_id();
+bool Run::time_travel_read(uint64_t latest, WorkloadGenerator& generator) {
   if (latest == 0) return true;  // No history yet.
   Rng& rng = generator.rng();
   const uint64_t recent =

@@ -1,11 +1,13 @@
 #include "sim/scenario.h"
 
 #include <algorithm>
+#include <initializer_list>
 #include <string_view>
 #include <utility>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_cat.h"
 #include "apps/code_graph.h"
 #include "engine/format/types.h"
 #include "engine/log/record.h"
@@ -127,6 +129,55 @@ absl::Status ValidateTopLevel(const Scenario& scenario) {
   }
   if (!IsValidUtf8(scenario.description)) {
     return absl::InvalidArgumentError("description: not valid UTF-8");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckOneOf(std::string_view field, const std::string& value,
+                        std::initializer_list<std::string_view> allowed) {
+  for (std::string_view name : allowed) {
+    if (value == name) return absl::OkStatus();
+  }
+  std::string names;
+  for (std::string_view name : allowed) (names += names.empty() ? "" : ", ") += name;
+  return absl::InvalidArgumentError(absl::StrFormat("%s: \"%s\" is not one of %s", field,
+                                                    absl::CHexEscape(value), names));
+}
+
+absl::Status ValidateSqlite(const SqliteTargetConfig& sqlite) {
+  NS_RETURN_IF_ERROR(CheckOneOf("target.sqlite.journal_mode", sqlite.journal_mode,
+                                {"delete", "truncate", "persist", "wal", "memory", "off"}));
+  NS_RETURN_IF_ERROR(CheckOneOf("target.sqlite.synchronous", sqlite.synchronous,
+                                {"off", "normal", "full", "extra"}));
+  const uint32_t page = sqlite.page_size_bytes;
+  if (page < 512 || page > 65536 || (page & (page - 1)) != 0) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "target.sqlite.page_size_bytes: %d is not a power of two in [512, 65536]", page));
+  }
+  NS_RETURN_IF_ERROR(
+      CheckRange("target.sqlite.cache_size_pages", sqlite.cache_size_pages, 1, 100'000));
+  return CheckRange("target.sqlite.connections", sqlite.connections, 1, 16);
+}
+
+// The target and what the workload asks of it: a foreign target runs the kv workload, whose
+// operations it has (SQLite has no AS OF reads).
+absl::Status ValidateTarget(const Scenario& scenario) {
+  const TargetConfig& target = scenario.target;
+  NS_RETURN_IF_ERROR(CheckOneOf("target.kind", target.kind, {kTargetNorthstar, kTargetSqlite}));
+  NS_RETURN_IF_ERROR(CheckOneOf(
+      "target.promise", target.promise,
+      {kPromiseDeclared, kPromiseNoneLost, kPromiseSuffixLost, kPromiseAnything}));
+  if (target.kind == kTargetNorthstar) return absl::OkStatus();
+  NS_RETURN_IF_ERROR(ValidateSqlite(target.sqlite));
+  if (scenario.workload.kind != WorkloadKind::kKv) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("workload.kind: \"%s\" runs on target \"northstar\" only; target \"%s\" "
+                        "runs \"kv\"",
+                        WorkloadKindName(scenario.workload.kind), target.kind));
+  }
+  if (scenario.workload.mix.as_of_read != 0) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "workload.mix.as_of_read: target \"%s\" has no AS OF reads; set it to 0", target.kind));
   }
   return absl::OkStatus();
 }
@@ -323,6 +374,7 @@ absl::Status ValidateScheduler(const ScheduleOptions& scheduler, const WorkloadC
 
 absl::Status ValidateScenario(const Scenario& scenario) {
   NS_RETURN_IF_ERROR(ValidateTopLevel(scenario));
+  NS_RETURN_IF_ERROR(ValidateTarget(scenario));
   NS_RETURN_IF_ERROR(ValidateEngine(scenario.engine));
   NS_RETURN_IF_ERROR(ValidateWorkload(scenario.workload));
   NS_RETURN_IF_ERROR(ValidateKind(scenario));

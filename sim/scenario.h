@@ -52,6 +52,33 @@ struct EngineConfig {
   bool recycle_log = true;              // false: the log keeps every record (time travel).
 };
 
+// The system under test (sim/target.h): which target, the promise it is held to, and the options
+// of each target that has any. A scenario file without [target] means our engine.
+inline constexpr char kTargetNorthstar[] = "northstar";
+inline constexpr char kTargetSqlite[] = "sqlite";
+// Promise names ([target] promise): "declared" holds the target to the promise it declares for
+// its configuration; the others hold it to that promise instead (a weak configuration held to a
+// strong promise shows what it breaks).
+inline constexpr char kPromiseDeclared[] = "declared";
+inline constexpr char kPromiseNoneLost[] = "none-lost";
+inline constexpr char kPromiseSuffixLost[] = "suffix-lost";
+inline constexpr char kPromiseAnything[] = "anything";
+
+// SQLite's options (targets/sqlite, spec/targets_sqlite.md).
+struct SqliteTargetConfig {
+  std::string journal_mode = "wal";   // delete, truncate, persist, wal, memory, off
+  std::string synchronous = "full";   // off, normal, full, extra
+  uint32_t page_size_bytes = 4096;    // Power of two, 512..65536.
+  uint32_t cache_size_pages = 64;     // 1..100,000 pages.
+  uint32_t connections = 3;           // 1..16: fibers share this many connections.
+};
+
+struct TargetConfig {
+  std::string kind = kTargetNorthstar;  // "northstar" or "sqlite".
+  std::string promise = kPromiseDeclared;
+  SqliteTargetConfig sqlite;
+};
+
 struct OpMix {
   // Relative weights (0..1000 each, not all zero).
   uint32_t put = 50;
@@ -118,7 +145,8 @@ struct Scenario {
   std::string name;                     // [a-z0-9-]+, 1..64 characters.
   std::string description;              // What the scenario aims at (free text, one paragraph).
   uint64_t seed = 1;                    // Written as a hex string: "0x1f".
-  EngineConfig engine;
+  TargetConfig target;
+  EngineConfig engine;                  // Our engine's options (target.kind = "northstar").
   WorkloadConfig workload;
   FaultPlan faults;
   // strategy, switch_probability, pct_depth, pct_steps_estimate, steps_max and

@@ -39,10 +39,13 @@ struct Field {
   FieldStyle style = FieldStyle::kPlain;
 };
 
-// A TOML table: its dotted path ("" for the top level) and its keys.
+// A TOML table: its dotted path ("" for the top level) and its keys; `written` says whether the
+// canonical writer writes it for a scenario (nullptr: always), so that a section that only
+// matters for some scenarios (a target's options) does not change the others' files.
 struct Section {
   std::string_view path;
   std::span<const Field> fields;
+  bool (*written)(const Scenario&) = nullptr;
 };
 
 #define NS_SCENARIO_FIELD(member, key, ...)                   \
@@ -56,6 +59,19 @@ inline constexpr Field kTopLevelFields[] = {
     NS_SCENARIO_FIELD(, description, FieldStyle::kParagraph),
     NS_SCENARIO_FIELD(, seed, FieldStyle::kHex),
     NS_SCENARIO_FIELD(, expect),
+};
+
+inline constexpr Field kTargetFields[] = {
+    NS_SCENARIO_FIELD(target., kind),
+    NS_SCENARIO_FIELD(target., promise),
+};
+
+inline constexpr Field kSqliteFields[] = {
+    NS_SCENARIO_FIELD(target.sqlite., journal_mode),
+    NS_SCENARIO_FIELD(target.sqlite., synchronous),
+    NS_SCENARIO_FIELD(target.sqlite., page_size_bytes),
+    NS_SCENARIO_FIELD(target.sqlite., cache_size_pages),
+    NS_SCENARIO_FIELD(target.sqlite., connections),
 };
 
 inline constexpr Field kEngineFields[] = {
@@ -131,6 +147,12 @@ inline constexpr Field kSchedulerFields[] = {
 // In canonical order; a section's parent comes before it.
 inline constexpr Section kSections[] = {
     {"", kTopLevelFields},
+    {"target", kTargetFields,
+     +[](const Scenario& s) {
+       return s.target.kind != kTargetNorthstar || s.target.promise != kPromiseDeclared;
+     }},
+    {"target.sqlite", kSqliteFields,
+     +[](const Scenario& s) { return s.target.kind == kTargetSqlite; }},
     {"engine", kEngineFields},
     {"workload", kWorkloadFields},
     {"workload.mix", kMixFields},

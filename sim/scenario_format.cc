@@ -128,6 +128,7 @@ std::string FormatScenario(const Scenario& scenario) {
   Scenario copy = scenario;  // The field table hands out mutable references.
   std::string out;
   for (const Section& section : kSections) {
+    if (section.written != nullptr && !section.written(scenario)) continue;
     if (!section.path.empty()) out += absl::StrFormat("\n[%s]\n", section.path);
     for (const Field& field : section.fields) {
       const std::string value = std::visit(

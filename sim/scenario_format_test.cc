@@ -102,6 +102,56 @@ TEST(FormatScenarioTest, DefaultsInCanonicalForm) {
   EXPECT_EQ(FormatScenario(parsed), kDefaultCanonical);
 }
 
+// SF-87: [target] is written only when the scenario names a target other than our engine or a
+// promise other than the declared one; [target.sqlite] only for target "sqlite". A file without
+// [target] means our engine (every scenario written before targets existed).
+TEST(FormatScenarioTest, TargetSectionsOnlyWhenTheyMatter) {
+  Scenario scenario;
+  scenario.name = "example";
+  EXPECT_THAT(FormatScenario(scenario), ::testing::Not(HasSubstr("[target")));
+  scenario.target.promise = kPromiseNoneLost;
+  EXPECT_THAT(FormatScenario(scenario), HasSubstr("\n[target]\nkind = \"northstar\"\n"
+                                                  "promise = \"none-lost\"\n\n[engine]\n"));
+  scenario.target.kind = kTargetSqlite;
+  scenario.workload.mix.as_of_read = 0;
+  scenario.target.sqlite.journal_mode = "delete";
+  scenario.target.sqlite.connections = 5;
+  const std::string text = FormatScenario(scenario);
+  EXPECT_THAT(text, HasSubstr("\n[target.sqlite]\njournal_mode = \"delete\"\n"
+                              "synchronous = \"full\"\npage_size_bytes = 4096\n"
+                              "cache_size_pages = 64\nconnections = 5\n"));
+  ASSERT_OK_AND_ASSIGN(const Scenario parsed, ParseScenario(text, "sqlite.toml"));
+  EXPECT_EQ(parsed.target.kind, kTargetSqlite);
+  EXPECT_EQ(parsed.target.sqlite.journal_mode, "delete");
+  EXPECT_EQ(parsed.target.sqlite.connections, 5u);
+  EXPECT_EQ(FormatScenario(parsed), text);
+}
+
+TEST(FormatScenarioTest, BadTargetsAreNamedWhereTheyAre) {
+  const std::string base = "name = \"x\"\n[workload.mix]\nas_of_read = 0\n";
+  const auto error = [&](const std::string& extra) {
+    const absl::StatusOr<Scenario> parsed = ParseScenario(base + extra, "t.toml");
+    EXPECT_FALSE(parsed.ok());
+    return std::string(parsed.status().message());
+  };
+  EXPECT_THAT(error("[target]\nkind = \"oracle\"\n"),
+              HasSubstr("target.kind: \"oracle\" is not one of northstar, sqlite"));
+  EXPECT_THAT(error("[target]\nkind = \"sqlite\"\n[target.sqlite]\njournal_mode = \"walx\"\n"),
+              HasSubstr("target.sqlite.journal_mode: \"walx\" is not one of delete, truncate, "
+                        "persist, wal, memory, off"));
+  EXPECT_THAT(error("[target]\nkind = \"sqlite\"\n[target.sqlite]\npage_size_bytes = 1000\n"),
+              HasSubstr("target.sqlite.page_size_bytes: 1000 is not a power of two"));
+  EXPECT_THAT(error("[target]\nkind = \"sqlite\"\n[target.sqlite]\nconnections = 17\n"),
+              HasSubstr("target.sqlite.connections"));
+  EXPECT_THAT(error("[target]\npromise = \"most\"\n"), HasSubstr("target.promise: \"most\""));
+  EXPECT_THAT(error("[target]\nkind = \"sqlite\"\n[workload]\nkind = \"task-queue\"\n"),
+              HasSubstr("workload.kind: \"task-queue\" runs on target \"northstar\" only"));
+  const absl::StatusOr<Scenario> as_of =
+      ParseScenario("name = \"x\"\n[target]\nkind = \"sqlite\"\n", "t.toml");
+  ASSERT_FALSE(as_of.ok());
+  EXPECT_THAT(as_of.status().message(), HasSubstr("workload.mix.as_of_read: target \"sqlite\""));
+}
+
 // SF-82: floats in their shortest exact form, always with a '.' or an exponent.
 TEST(FormatScenarioTest, FloatsAndSeeds) {
   Scenario scenario;
