@@ -47,21 +47,8 @@ Run::Run(const Scenario& scenario, PlantedBug planted_bug)
                           scenario.faults.misdirected_write_probability > 0),
       promise_(HeldPromise(DeclaredPromise(scenario, planted_bug), scenario.target.promise)),
       damage_allowed_(corruption_allowed_ || promise_.crash_loss == CrashLoss::kAny) {
-  const WorkloadConfig& workload = scenario.workload;
-  transactions_left_.assign(workload.writers, workload.transactions);
-  reads_left_.assign(workload.readers, workload.reads_per_reader);
-  for (uint32_t index = 0; index < workload.writers; index++) {
-    writers_.emplace_back(workload,
-                          Rng(DeriveSeed(scenario.seed, absl::StrFormat("writer-%d", index))));
-  }
-  for (uint32_t index = 0; index < workload.readers; index++) {
-    readers_.emplace_back(workload,
-                          Rng(DeriveSeed(scenario.seed, absl::StrFormat("reader-%d", index))));
-  }
   model_.set_acknowledged_is_durable(promise_.crash_loss == CrashLoss::kNone);
-  if (workload.kind == WorkloadKind::kCodeGraph) {
-    graph_.emplace(workload.code_graph, DeriveSeed(scenario.seed, "code-graph"), workload.writers);
-  }
+  workload_ = MakeWorkload(*this);
 }
 
 void Run::fail(Verdict verdict, std::string message) {
@@ -85,30 +72,6 @@ void Run::on_engine_error(const absl::Status& status, std::string_view what) {
   }
 }
 
-bool Run::writers_done() const {
-  for (uint32_t index = 0; index < transactions_left_.size(); index++) {
-    // A code-graph writer is also done once its share of the repository is in.
-    if (transactions_left_[index] > 0 && !(graph_ && graph_->records_left(index) == 0)) {
-      return false;
-    }
-  }
-  return true;
-}
-
-uint64_t Run::transactions_ahead() const {
-  uint64_t ahead = 0;
-  const WorkloadConfig& workload = scenario_.workload;
-  // A code-graph writer needs about its records left over the mean records per transaction.
-  const uint64_t mean_ops = (uint64_t{workload.ops_per_transaction_min} +
-                             workload.ops_per_transaction_max + 1) / 2;
-  for (uint32_t index = 0; index < transactions_left_.size(); index++) {
-    uint64_t left = transactions_left_[index];
-    if (graph_) left = std::min<uint64_t>(left, (graph_->records_left(index) + mean_ops - 1) / mean_ops);
-    ahead += left;
-  }
-  return ahead;
-}
-
 std::optional<uint64_t> Run::next_exact_crash() {
   // An index equal to the I/O count is still ahead: the crash comes before the next I/O.
   const uint64_t io_now = disk_.io_count();
@@ -116,6 +79,26 @@ std::optional<uint64_t> Run::next_exact_crash() {
   while (next_exact_crash_ < exact.size() && exact[next_exact_crash_] < io_now) next_exact_crash_++;
   if (next_exact_crash_ == exact.size()) return std::nullopt;
   return exact[next_exact_crash_];
+}
+
+bool Run::commit_tracked(uint64_t txn_id, const std::vector<engine::LogOp>& ops,
+                         absl::FunctionRef<absl::Status()> commit) {
+  if (!ops.empty()) {
+    model_.attempt(txn_id, ops);
+    workload_->attempting(txn_id, ops);
+  }
+  epoch_->runtime.record_op("commit", txn_id, ops.size());
+  const absl::Status status = commit();
+  if (!status.ok()) {
+    on_engine_error(status, absl::StrFormat("commit of txn %d", txn_id));
+    return false;
+  }
+  if (!ops.empty()) {
+    model_.acknowledge(txn_id);
+    result_.stats.commits++;
+  }
+  model_.checkpointed(target_->durable_commit_id());
+  return true;
 }
 
 bool Run::crashed_in_open() { return disk_.halted(); }
@@ -150,16 +133,11 @@ bool Run::open_and_check(Epoch& epoch) {
          absl::StrFormat("recovery: open failed: %s", opened.message()));
     return false;
   }
-  db_ = target_->engine_db();
   if (result_.stats.crashes > 0) result_.stats.recoveries++;
   KeyValues recovered;
   uint64_t recovered_txn = 0;
   if (!read_recovered(recovered, recovered_txn)) return false;
-  const bool task_queue = scenario_.workload.kind == WorkloadKind::kTaskQueue;
-  // The task queue's own crash check first (CO-14): a lost claim is reported as the
-  // application sees it; a torn commit still reaches the atomicity checker, since its claims
-  // are some prefix's.
-  if (task_queue) check(CheckTaskQueueRecovery(model_, recovered));
+  workload_->check_recovery(recovered);
   if (failed()) return false;
   if (promise_.crash_loss == CrashLoss::kAny) {
     model_.reset_to(recovered, recovered_txn);  // Any state is what the target promised.
@@ -168,16 +146,8 @@ bool Run::open_and_check(Epoch& epoch) {
     if (failed()) return false;
     model_.truncate_after(recovered_txn);
   }
-  if (task_queue) queue_ = TaskQueueState::Of(recovered);
-  if (graph_) {
-    graph_->recovered(recovered_txn, planted_bug_ == PlantedBug::kIngestResumeSkips);
-    // CO-15: once the whole ingest is in, the state is exactly the repository.
-    if (graph_complete_at(recovered_txn)) {
-      check(CheckCodeGraphState(recovered, graph_->all_records(),
-                                absl::StrFormat("the state recovered at commit %d", recovered_txn)));
-      if (failed()) return false;
-    }
-  }
+  workload_->recovered(recovered, recovered_txn);
+  if (failed()) return false;
   return check_structure();
 }
 
@@ -230,7 +200,7 @@ void Run::arm_crash_point() {
   } else if (crashes_left_ > 0) {
     crashes_left_--;
     // Spread the random crashes over the work that is left: about 4 I/Os per transaction.
-    const uint64_t transactions_left = transactions_ahead();
+    const uint64_t transactions_left = workload_->transactions_ahead();
     const uint64_t span = std::max<uint64_t>(50, 4 * transactions_left / (crashes_left_ + 1));
     faults.crash_after_io_count = io_now + 1 + plan_rng_.Uniform(span);
   }
@@ -238,29 +208,7 @@ void Run::arm_crash_point() {
 }
 
 void Run::run_fibers(Epoch& epoch) {
-  // The writer and reader fibers of the workload's kind; time-travel is kv's with its own as-of
-  // reads (Run::read_op).
-  const WorkloadKind kind = scenario_.workload.kind;
-  for (uint32_t index = 0; index < writers_.size(); index++) {
-    if (kind == WorkloadKind::kTaskQueue) {
-      epoch.scheduler.spawn(absl::StrFormat("agent-%d", index), [this, index] { task_agent(index); });
-    } else if (kind == WorkloadKind::kCodeGraph) {
-      epoch.scheduler.spawn(absl::StrFormat("writer-%d", index),
-                            [this, index] { graph_writer(index); });
-    } else {
-      epoch.scheduler.spawn(absl::StrFormat("writer-%d", index), [this, index] { writer(index); });
-    }
-  }
-  for (uint32_t index = 0; index < readers_.size(); index++) {
-    const std::string name = absl::StrFormat("reader-%d", index);
-    if (kind == WorkloadKind::kTaskQueue) {
-      epoch.scheduler.spawn(name, [this, index] { task_reader(index); });
-    } else if (kind == WorkloadKind::kCodeGraph) {
-      epoch.scheduler.spawn(name, [this, index] { graph_reader(index); });
-    } else {
-      epoch.scheduler.spawn(name, [this, index] { reader(index); });
-    }
-  }
+  workload_->spawn(epoch.scheduler);
   const absl::Status status = epoch.scheduler.run();
   if (!status.ok()) {
     fail(Verdict::kLiveness, absl::StrFormat("liveness: %s", status.message()));
@@ -268,7 +216,6 @@ void Run::run_fibers(Epoch& epoch) {
     // destroyed.
     target_->abandon();
     (void)target_.release();
-    db_ = nullptr;
   }
 }
 
@@ -277,23 +224,21 @@ RunResult Run::execute(const RunOptions& options) {
   uint32_t stagnant_epochs = 0;
   for (uint32_t index = 0; index < kEpochsMax && !failed() && !ended_; index++) {
     ScheduleOptions schedule = scenario_.scheduler;
-    schedule.fibers_max = static_cast<uint32_t>(writers_.size() + readers_.size());
+    schedule.fibers_max = scenario_.workload.writers + scenario_.workload.readers;
     Epoch epoch(schedule, DeriveSeed(scenario_.seed, absl::StrFormat("epoch-%d", index)),
                 options.trace, disk_);
     epoch_ = &epoch;
     const bool opened = open_and_check(epoch);
     if (opened && stop_after_exact_crash_recovery_ && exact_crash_io_count_ > 0) {
       ended_ = true;  // The crash state is checked; the rest of the workload is not run.
-    } else if (opened && !writers_done()) {
-      uint64_t progress_before = 0;
-      for (uint32_t left : transactions_left_) progress_before += left;
+    } else if (opened && !workload_->done()) {
+      const uint64_t progress_before = workload_->transactions_left();
       arm_crash_point();
       run_fibers(epoch);
-      uint64_t progress_after = 0;
-      for (uint32_t left : transactions_left_) progress_after += left;
+      const uint64_t progress_after = workload_->transactions_left();
       stagnant_epochs = progress_after == progress_before ? stagnant_epochs + 1 : 0;
       if (stagnant_epochs >= kStagnantEpochsMax) ended_ = true;
-      if (skip_final_crash_ && writers_done()) ended_ = true;
+      if (skip_final_crash_ && workload_->done()) ended_ = true;
     } else if (opened) {
       ended_ = true;  // The writers are done and the final recovery checked out.
     }
@@ -307,7 +252,6 @@ RunResult Run::execute(const RunOptions& options) {
                                                  epoch.scheduler.fiber_names());
     }
     target_.reset();
-    db_ = nullptr;
     epoch_ = nullptr;
     if (!failed() && !ended_) {
       // The exact crash points this crash reached are spent.

@@ -1,23 +1,55 @@
-// The building blocks of the application workloads (task queue, time travel): write operations
+// The workload base: generators and counters per fiber, and the building blocks of the
+// application workloads on our engine (task queue, time travel, code graph): write operations
 // that feed and check against the model, and scans of whole prefixes and snapshots.
+#include "sim/workloads/workload.h"
+
 #include "absl/strings/str_format.h"
-#include "sim/runner_internal.h"
 #include "util/assert.h"
+#include "util/random.h"
 
-namespace northstar::sim::internal {
+namespace northstar::sim {
 
-std::optional<std::string> Run::visible(const TrackedTxn& txn, const std::string& key) const {
-  // What this transaction sees: its own writes over the last commit (CO-3).
-  auto own = txn.pending.find(key);
-  return own != txn.pending.end() ? own->second : model_.get_at(model_.last_attempted(), key);
+Workload::Workload(RunContext& run) : run_(run), scenario_(run.scenario()) {
+  const WorkloadConfig& workload = scenario_.workload;
+  transactions_left_.assign(workload.writers, workload.transactions);
+  reads_left_.assign(workload.readers, workload.reads_per_reader);
+  for (uint32_t index = 0; index < workload.writers; index++) {
+    writers_.emplace_back(workload,
+                          Rng(DeriveSeed(scenario_.seed, absl::StrFormat("writer-%d", index))));
+  }
+  for (uint32_t index = 0; index < workload.readers; index++) {
+    readers_.emplace_back(workload,
+                          Rng(DeriveSeed(scenario_.seed, absl::StrFormat("reader-%d", index))));
+  }
 }
 
-bool Run::tracked_get(TrackedTxn& txn, const std::string& key,
+bool Workload::done() const {
+  for (uint32_t left : transactions_left_) {
+    if (left > 0) return false;
+  }
+  return true;
+}
+
+uint64_t Workload::transactions_ahead() const { return transactions_left(); }
+
+uint64_t Workload::transactions_left() const {
+  uint64_t left = 0;
+  for (uint32_t transactions : transactions_left_) left += transactions;
+  return left;
+}
+
+std::optional<std::string> Workload::visible(const TrackedTxn& txn, const std::string& key) {
+  // What this transaction sees: its own writes over the last commit (CO-3).
+  auto own = txn.pending.find(key);
+  return own != txn.pending.end() ? own->second : model().get_at(model().last_attempted(), key);
+}
+
+bool Workload::tracked_get(TrackedTxn& txn, const std::string& key,
                       std::optional<std::string>& value) {
-  result_.stats.ops++;
+  stats().ops++;
   absl::StatusOr<std::optional<std::string>> got = txn.txn.get(key);
   if (!got.ok()) return on_engine_error(got.status(), "get in a write transaction"), false;
-  epoch_->runtime.record_op("get", key.size(), got->has_value());
+  runtime().record_op("get", key.size(), got->has_value());
   const std::optional<std::string> want = visible(txn, key);
   if (*got != want) {
     fail(Verdict::kSnapshotIsolation,
@@ -31,9 +63,9 @@ bool Run::tracked_get(TrackedTxn& txn, const std::string& key,
   return true;
 }
 
-bool Run::tracked_put(TrackedTxn& txn, const std::string& key, std::string value) {
-  result_.stats.ops++;
-  epoch_->runtime.record_op("put", key.size(), value.size());
+bool Workload::tracked_put(TrackedTxn& txn, const std::string& key, std::string value) {
+  stats().ops++;
+  runtime().record_op("put", key.size(), value.size());
   const absl::Status status = txn.txn.put(key, value);
   if (!status.ok()) return on_engine_error(status, "put"), false;
   txn.pending[key] = value;
@@ -41,12 +73,12 @@ bool Run::tracked_put(TrackedTxn& txn, const std::string& key, std::string value
   return true;
 }
 
-bool Run::tracked_del(TrackedTxn& txn, const std::string& key) {
-  result_.stats.ops++;
+bool Workload::tracked_del(TrackedTxn& txn, const std::string& key) {
+  stats().ops++;
   const bool exists = visible(txn, key).has_value();
   absl::StatusOr<bool> removed = txn.txn.del(key);
   if (!removed.ok()) return on_engine_error(removed.status(), "delete"), false;
-  epoch_->runtime.record_op("delete", key.size(), *removed);
+  runtime().record_op("delete", key.size(), *removed);
   if (*removed != exists) {
     fail(Verdict::kSnapshotIsolation,
          absl::StrFormat("snapshot-isolation: delete of %s in txn %d %s, but the key %s", key,
@@ -59,7 +91,7 @@ bool Run::tracked_del(TrackedTxn& txn, const std::string& key) {
   return true;
 }
 
-bool Run::scan_prefix(engine::ReadTxn& read, std::string_view prefix, size_t limit,
+bool Workload::scan_prefix(engine::ReadTxn& read, std::string_view prefix, size_t limit,
                       Entries& entries) {
   std::unique_ptr<engine::Cursor> cursor = read.cursor();
   absl::Status status = cursor->seek(prefix);
@@ -78,10 +110,10 @@ bool Run::scan_prefix(engine::ReadTxn& read, std::string_view prefix, size_t lim
   return true;
 }
 
-bool Run::check_prefix(engine::ReadTxn& read, const std::string& prefix, std::string_view what,
+bool Workload::check_prefix(engine::ReadTxn& read, const std::string& prefix, std::string_view what,
                        Entries& entries) {
   if (!scan_prefix(read, prefix, kStateEntriesMax, entries)) return false;
-  if (entries == model_.prefix_at(read.txn_id(), prefix)) return true;
+  if (entries == model().prefix_at(read.txn_id(), prefix)) return true;
   fail(Verdict::kSnapshotIsolation,
        absl::StrFormat("snapshot-isolation: %s (a scan of \"%s\") in the snapshot of commit %d "
                        "returned %d entries that differ from the model's",
@@ -89,18 +121,18 @@ bool Run::check_prefix(engine::ReadTxn& read, const std::string& prefix, std::st
   return false;
 }
 
-bool Run::check_whole_snapshot(engine::ReadTxn& read, uint64_t txn_id, std::string_view what) {
+bool Workload::check_whole_snapshot(engine::ReadTxn& read, uint64_t txn_id, std::string_view what) {
   Entries entries;
   if (!scan_prefix(read, "", kStateEntriesMax, entries)) return false;
   const KeyValues got(entries.begin(), entries.end());
-  epoch_->runtime.record_op("whole-snapshot", read.txn_id(), got.size());
-  check(CheckSnapshotState(model_, txn_id, got, what));
+  runtime().record_op("whole-snapshot", read.txn_id(), got.size());
+  check(CheckSnapshotState(model(), txn_id, got, what));
   return !failed();
 }
 
-std::unique_ptr<engine::ReadTxn> Run::base_snapshot(const TrackedTxn& txn) {
+std::unique_ptr<engine::ReadTxn> Workload::base_snapshot(const TrackedTxn& txn) {
   NS_ASSERT(txn.pending.empty());  // Else the snapshot would not be the transaction's view.
-  absl::StatusOr<std::unique_ptr<engine::ReadTxn>> base = db_->begin_read();
+  absl::StatusOr<std::unique_ptr<engine::ReadTxn>> base = db()->begin_read();
   if (!base.ok()) return on_engine_error(base.status(), "begin_read in a write transaction"), nullptr;
   if ((*base)->txn_id() + 1 != txn.txn.txn_id()) {
     fail(Verdict::kSnapshotIsolation,
@@ -112,4 +144,4 @@ std::unique_ptr<engine::ReadTxn> Run::base_snapshot(const TrackedTxn& txn) {
   return std::move(*base);
 }
 
-}  // namespace northstar::sim::internal
+}  // namespace northstar::sim

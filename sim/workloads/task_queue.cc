@@ -5,10 +5,11 @@
 
 #include "absl/strings/str_format.h"
 #include "engine/cartridge/task_keys.h"
-#include "sim/runner_internal.h"
+#include "sim/task_queue.h"
+#include "sim/workloads/workload.h"
 #include "util/assert.h"
 
-namespace northstar::sim::internal {
+namespace northstar::sim {
 namespace task_keys = engine::task_keys;
 
 namespace {
@@ -26,18 +27,74 @@ std::string PrefixEnd(std::string_view prefix) {
 
 }  // namespace
 
-void Run::task_agent(uint32_t agent) {
+// A task-queue agent looking for work stops at the first pending task of the type it wants, or
+// after this many pending tasks of other types (it then takes the first).
+constexpr size_t kPendingTasksLookedAtMax = 8;
+
+// What a task-queue agent found in the state its write transaction started from.
+struct QueueLook {
+  uint64_t last_task_id = 0;           // 0: no task yet.
+  std::optional<uint64_t> pending_id;  // The task to claim, if any.
+};
+
+class TaskQueueWorkload final : public Workload {
+ public:
+  explicit TaskQueueWorkload(RunContext& run) : Workload(run) {}
+
+  void spawn(Scheduler& scheduler) override {
+    for (uint32_t index = 0; index < writers_.size(); index++) {
+      scheduler.spawn(absl::StrFormat("agent-%d", index), [this, index] { task_agent(index); });
+    }
+    for (uint32_t index = 0; index < readers_.size(); index++) {
+      scheduler.spawn(absl::StrFormat("reader-%d", index), [this, index] { task_reader(index); });
+    }
+  }
+  // The task queue's own crash check first (CO-14): a lost claim is reported as the application
+  // sees it; a torn commit still reaches the atomicity checker, since its claims are some
+  // prefix's.
+  void check_recovery(const KeyValues& recovered) override {
+    check(CheckTaskQueueRecovery(model(), recovered));
+  }
+  void recovered(const KeyValues& recovered, uint64_t txn_id) override {
+    queue_ = TaskQueueState::Of(recovered);
+  }
+  // CO-13 on the state this commit makes (it commits in txn order: one writer at a time).
+  void attempting(uint64_t txn_id, const std::vector<engine::LogOp>& ops) override {
+    queue_.apply(ops);
+    check(CheckTaskQueueInvariants(queue_, absl::StrFormat("the state commit %d makes", txn_id)));
+  }
+
+ private:
+  void task_agent(uint32_t agent);
+  void task_reader(uint32_t index);
+  [[nodiscard]] bool task_agent_step(TrackedTxn& txn, uint32_t agent,
+                                     WorkloadGenerator& generator);
+  [[nodiscard]] bool look_at_queue(engine::ReadTxn& base, std::string_view wanted_type,
+                                   QueueLook& look);
+  [[nodiscard]] bool produce_tasks(TrackedTxn& txn, uint64_t last_task_id,
+                                   WorkloadGenerator& generator);
+  [[nodiscard]] bool claim_task(TrackedTxn& txn, uint32_t agent, uint64_t id);
+  [[nodiscard]] bool complete_task(TrackedTxn& txn, uint32_t agent, const std::string& held);
+  [[nodiscard]] bool check_queue(engine::ReadTxn& read);
+  [[nodiscard]] bool check_task(engine::ReadTxn& read, uint64_t id);
+
+  // The queue after the last attempted commit (checked at every commit).
+  TaskQueueState queue_;
+};
+
+
+void TaskQueueWorkload::task_agent(uint32_t agent) {
   WorkloadGenerator& generator = writers_[agent];
   while (transactions_left_[agent] > 0 && !failed()) {
-    absl::StatusOr<std::unique_ptr<engine::WriteTxn>> begun = db_->begin_write(/*wait=*/true);
+    absl::StatusOr<std::unique_ptr<engine::WriteTxn>> begun = db()->begin_write(/*wait=*/true);
     if (!begun.ok()) return on_engine_error(begun.status(), "begin_write");
-    result_.stats.transactions++;
+    stats().transactions++;
     TrackedTxn txn(**begun);
     if (!task_agent_step(txn, agent, generator)) return;
     transactions_left_[agent]--;
     if (generator.abort_transaction()) {
       (*begun)->abort();
-      result_.stats.aborts++;
+      stats().aborts++;
       continue;
     }
     if (!commit_tracked(**begun, txn.ops)) return;
@@ -46,7 +103,7 @@ void Run::task_agent(uint32_t agent) {
 
 // One transaction of an agent: complete the task it holds; else claim a pending one; agent 0,
 // the producer, adds tasks instead half of the time, and whenever nothing is pending.
-bool Run::task_agent_step(TrackedTxn& txn, uint32_t agent, WorkloadGenerator& generator) {
+bool TaskQueueWorkload::task_agent_step(TrackedTxn& txn, uint32_t agent, WorkloadGenerator& generator) {
   std::optional<std::string> held;
   if (!tracked_get(txn, task_keys::AgentActiveKey(agent), held)) return false;
   if (held) return complete_task(txn, agent, *held);
@@ -63,22 +120,22 @@ bool Run::task_agent_step(TrackedTxn& txn, uint32_t agent, WorkloadGenerator& ge
     return produce_tasks(txn, look.last_task_id, generator);
   }
   if (look.pending_id) return claim_task(txn, agent, *look.pending_id);
-  epoch_->runtime.record_op("idle", agent);
+  runtime().record_op("idle", agent);
   return true;
 }
 
 // Reads the claims and completions (checked against the model), the last task id, and picks the
 // first pending task of the wanted type among the first few pending ones.
-bool Run::look_at_queue(engine::ReadTxn& base, std::string_view wanted_type, QueueLook& look) {
+bool TaskQueueWorkload::look_at_queue(engine::ReadTxn& base, std::string_view wanted_type, QueueLook& look) {
   std::set<uint64_t> taken;
   for (std::string_view prefix : {task_keys::kClaimPrefix, task_keys::kCompletedPrefix}) {
     Entries entries;
-    result_.stats.ops++;
+    stats().ops++;
     if (!check_prefix(base, std::string(prefix), "an agent looking for a task", entries)) {
       return false;
     }
     const bool claims = prefix == task_keys::kClaimPrefix;
-    if (claims && planted_bug_ == PlantedBug::kClaimWithoutCheck) continue;
+    if (claims && run_.planted_bug() == PlantedBug::kClaimWithoutCheck) continue;
     for (const auto& [key, value] : entries) {
       if (const std::optional<uint64_t> id = task_keys::TaskIdOfKey(key)) taken.insert(*id);
     }
@@ -111,29 +168,29 @@ bool Run::look_at_queue(engine::ReadTxn& base, std::string_view wanted_type, Que
   }
   if (!status.ok()) return on_engine_error(status, "looking for a pending task"), false;
   if (!look.pending_id) look.pending_id = first_pending;
-  epoch_->runtime.record_op("look", look.last_task_id, look.pending_id.value_or(0));
+  runtime().record_op("look", look.last_task_id, look.pending_id.value_or(0));
   return true;
 }
 
-bool Run::produce_tasks(TrackedTxn& txn, uint64_t last_task_id, WorkloadGenerator& generator) {
+bool TaskQueueWorkload::produce_tasks(TrackedTxn& txn, uint64_t last_task_id, WorkloadGenerator& generator) {
   NS_ASSERT(last_task_id < scenario_.workload.key_space);
   const uint64_t count = std::min<uint64_t>(generator.ops_in_transaction(),
                                             scenario_.workload.key_space - last_task_id);
-  epoch_->runtime.record_op("produce", last_task_id + 1, count);
+  runtime().record_op("produce", last_task_id + 1, count);
   for (uint64_t id = last_task_id + 1; id <= last_task_id + count; id++) {
     if (!tracked_put(txn, task_keys::TaskKey(id), NewTaskMetadata(generator))) return false;
   }
   return true;
 }
 
-bool Run::claim_task(TrackedTxn& txn, uint32_t agent, uint64_t id) {
-  epoch_->runtime.record_op("claim", id, agent);
-  const std::string now = absl::StrFormat("%d", epoch_->runtime.now_ns());
+bool TaskQueueWorkload::claim_task(TrackedTxn& txn, uint32_t agent, uint64_t id) {
+  runtime().record_op("claim", id, agent);
+  const std::string now = absl::StrFormat("%d", runtime().now_ns());
   return tracked_put(txn, task_keys::ClaimKey(id, agent), now) &&
          tracked_put(txn, task_keys::AgentActiveKey(agent), task_keys::FormatId(id));
 }
 
-bool Run::complete_task(TrackedTxn& txn, uint32_t agent, const std::string& held) {
+bool TaskQueueWorkload::complete_task(TrackedTxn& txn, uint32_t agent, const std::string& held) {
   const std::optional<uint64_t> id =
       task_keys::TaskIdOfKey(absl::StrFormat("%s%s", task_keys::kTaskPrefix, held));
   if (!id) {
@@ -143,19 +200,19 @@ bool Run::complete_task(TrackedTxn& txn, uint32_t agent, const std::string& held
   }
   std::optional<std::string> claim;
   if (!tracked_get(txn, task_keys::ClaimKey(*id, agent), claim)) return false;
-  epoch_->runtime.record_op("complete", *id, agent);
-  const std::string now = absl::StrFormat("%d", epoch_->runtime.now_ns());
+  runtime().record_op("complete", *id, agent);
+  const std::string now = absl::StrFormat("%d", runtime().now_ns());
   return tracked_put(txn, task_keys::CompletedKey(*id), now) &&
          tracked_del(txn, task_keys::AgentActiveKey(agent));
 }
 
-void Run::task_reader(uint32_t index) {
+void TaskQueueWorkload::task_reader(uint32_t index) {
   WorkloadGenerator& generator = readers_[index];
   while (reads_left_[index] > 0 && !failed()) {
     reads_left_[index]--;
-    absl::StatusOr<std::unique_ptr<engine::ReadTxn>> read = db_->begin_read();
+    absl::StatusOr<std::unique_ptr<engine::ReadTxn>> read = db()->begin_read();
     if (!read.ok()) return on_engine_error(read.status(), "begin_read");
-    result_.stats.ops++;
+    stats().ops++;
     bool ok = true;
     switch (generator.reader_op()) {
       case ReaderOp::kGet:
@@ -165,7 +222,7 @@ void Run::task_reader(uint32_t index) {
         const uint64_t back = generator.rng().Uniform(scenario_.engine.retained_snapshots + 1);
         if ((*read)->txn_id() <= back) break;
         absl::StatusOr<std::unique_ptr<engine::ReadTxn>> past =
-            db_->begin_read_at((*read)->txn_id() - back);
+            db()->begin_read_at((*read)->txn_id() - back);
         if (past.status().code() == absl::StatusCode::kNotFound) break;  // Not retained.
         if (!past.ok()) return on_engine_error(past.status(), "begin_read_at");
         ok = check_queue(**past);
@@ -178,20 +235,20 @@ void Run::task_reader(uint32_t index) {
         break;
     }
     if (!ok) return;
-    result_.stats.reads++;
+    stats().reads++;
   }
 }
 
 // The whole queue in one snapshot: its counts and its entries against the model's, then the
 // task-queue invariants as a reader sees them.
-bool Run::check_queue(engine::ReadTxn& read) {
+bool TaskQueueWorkload::check_queue(engine::ReadTxn& read) {
   Entries entries;
   if (!scan_prefix(read, "", kStateEntriesMax, entries)) return false;
   const KeyValues got(entries.begin(), entries.end());
   const TaskQueueState queue = TaskQueueState::Of(got);
   const QueueCounts counts = queue.counts();
-  const QueueCounts want = TaskQueueState::Of(model_.state_at(read.txn_id())).counts();
-  epoch_->runtime.record_op("queue", read.txn_id(), counts.pending, counts.in_progress);
+  const QueueCounts want = TaskQueueState::Of(model().state_at(read.txn_id())).counts();
+  runtime().record_op("queue", read.txn_id(), counts.pending, counts.in_progress);
   if (counts != want) {
     fail(Verdict::kSnapshotIsolation,
          absl::StrFormat("snapshot-isolation: the queue in the snapshot of commit %d has %s; the "
@@ -199,7 +256,7 @@ bool Run::check_queue(engine::ReadTxn& read) {
                          read.txn_id(), FormatCounts(counts), FormatCounts(want)));
     return false;
   }
-  check(CheckSnapshotState(model_, read.txn_id(), got, "a queue scan"));
+  check(CheckSnapshotState(model(), read.txn_id(), got, "a queue scan"));
   if (failed()) return false;
   check(CheckTaskQueueInvariants(
       queue, absl::StrFormat("the snapshot of commit %d (a reader)", read.txn_id())));
@@ -207,19 +264,24 @@ bool Run::check_queue(engine::ReadTxn& read) {
 }
 
 // One task as a reader looks it up: its metadata, its claims and its completion.
-bool Run::check_task(engine::ReadTxn& read, uint64_t id) {
+bool TaskQueueWorkload::check_task(engine::ReadTxn& read, uint64_t id) {
   for (const std::string& key : {task_keys::TaskKey(id), task_keys::CompletedKey(id)}) {
     absl::StatusOr<std::optional<std::string>> got = read.get(key);
     if (!got.ok()) return on_engine_error(got.status(), "get"), false;
-    check(CheckSnapshotRead(model_, read.txn_id(), key, *got));
+    check(CheckSnapshotRead(model(), read.txn_id(), key, *got));
     if (failed()) return false;
   }
   Entries claims;
   if (!check_prefix(read, task_keys::ClaimPrefix(id), "the claims of a task", claims)) {
     return false;
   }
-  epoch_->runtime.record_op("task", id, claims.size());
+  runtime().record_op("task", id, claims.size());
   return true;
 }
 
-}  // namespace northstar::sim::internal
+
+std::unique_ptr<Workload> MakeTaskQueueWorkload(RunContext& run) {
+  return std::make_unique<TaskQueueWorkload>(run);
+}
+
+}  // namespace northstar::sim
