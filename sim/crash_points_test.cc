@@ -90,8 +90,8 @@ TEST(CrashPointsTest, TheEngineAsIsPassesEveryCrashState) {
 // after those still come exactly at their I/O index (the runner asserts it).
 TEST(CrashPointsTest, FaultsThatEndEpochsEarlyStillReachEveryCrashPoint) {
   Scenario scenario = Short(7);
-  scenario.faults.write_error_probability = 0.02;
-  scenario.faults.sync_error_probability = 0.05;
+  scenario.faults.disk.write_error_probability = 0.02;
+  scenario.faults.disk.sync_error_probability = 0.05;
   const CrashPointReference reference = RunCrashPointReference(scenario, {});
   ASSERT_EQ(reference.result.verdict, Verdict::kPass) << reference.result.message;
   EXPECT_GT(reference.result.stats.crashes, 0u) << "the faults should end an epoch";

@@ -12,19 +12,6 @@ namespace northstar::sim {
 namespace internal {
 namespace {
 
-vfs::SimDiskFaults ToDiskFaults(const FaultPlan& plan) {
-  vfs::SimDiskFaults faults;
-  faults.read_error_probability = plan.read_error_probability;
-  faults.write_error_probability = plan.write_error_probability;
-  faults.sync_error_probability = plan.sync_error_probability;
-  faults.failed_sync_drops_dirty_data = plan.failed_sync_drops_dirty_data;
-  faults.capacity_bytes = plan.capacity_bytes;
-  faults.bit_rot_probability = plan.bit_rot_probability;
-  faults.misdirected_write_probability = plan.misdirected_write_probability;
-  faults.read_latency_us_max = plan.read_latency_us_max;
-  return faults;
-}
-
 // The promise the scenario's target declares (RunScenario checked that the target exists).
 Promise DeclaredPromise(const Scenario& scenario, PlantedBug planted_bug) {
   absl::StatusOr<std::unique_ptr<Target>> target = MakeTarget(scenario, planted_bug);
@@ -43,8 +30,8 @@ Run::Run(const Scenario& scenario, PlantedBug planted_bug)
             DeriveSeed(scenario.seed, "disk")),
       plan_rng_(DeriveSeed(scenario.seed, "faults.plan")),
       crashes_left_(scenario.faults.crashes),
-      corruption_allowed_(scenario.faults.bit_rot_probability > 0 ||
-                          scenario.faults.misdirected_write_probability > 0),
+      corruption_allowed_(scenario.faults.disk.bit_rot_probability > 0 ||
+                          scenario.faults.disk.misdirected_write_probability > 0),
       promise_(HeldPromise(DeclaredPromise(scenario, planted_bug), scenario.target.promise)),
       damage_allowed_(corruption_allowed_ || promise_.crash_loss == CrashLoss::kAny) {
   model_.set_acknowledged_is_durable(promise_.crash_loss == CrashLoss::kNone);
@@ -192,7 +179,7 @@ bool Run::check_structure() {
 }
 
 void Run::arm_crash_point() {
-  vfs::SimDiskFaults faults = ToDiskFaults(scenario_.faults);
+  vfs::SimDiskFaults faults = scenario_.faults.disk;
   const uint64_t io_now = disk_.io_count();
   if (const std::optional<uint64_t> exact = next_exact_crash()) {
     faults.crash_after_io_count = *exact;

@@ -51,9 +51,9 @@ TEST(RunnerTest, SeveralWritersTakeTurns) {
 
 TEST(RunnerTest, FaultyScenariosPass) {
   Scenario scenario = Smoke(7);
-  scenario.faults.write_error_probability = 0.01;
-  scenario.faults.sync_error_probability = 0.02;
-  scenario.faults.read_error_probability = 0.01;
+  scenario.faults.disk.write_error_probability = 0.01;
+  scenario.faults.disk.sync_error_probability = 0.02;
+  scenario.faults.disk.read_error_probability = 0.01;
   for (uint64_t seed = 1; seed <= 10; seed++) {
     scenario.seed = seed;
     ASSERT_OK_AND_ASSIGN(const RunResult result, RunScenario(scenario));

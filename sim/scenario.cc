@@ -1,5 +1,9 @@
 #include "sim/scenario.h"
 
+#include <span>
+#include <type_traits>
+#include <variant>
+
 #include <algorithm>
 #include <initializer_list>
 #include <string_view>
@@ -11,6 +15,7 @@
 #include "apps/code_graph.h"
 #include "engine/format/types.h"
 #include "engine/log/record.h"
+#include "sim/scenario_fields.h"
 #include "util/assert.h"
 #include "util/status.h"
 
@@ -328,24 +333,40 @@ absl::Status ValidateCrashes(const FaultPlan& faults) {
                           kCrashLastWriteVariantMax);
 }
 
+// Every field of `fields` (section `section`) that declares its range in the field table.
+absl::Status ValidateRanges(std::string_view section, std::span<const Field> fields,
+                            const FaultPlan& faults) {
+  Scenario scenario;  // The table's accessors take a Scenario.
+  scenario.faults = faults;
+  for (const Field& field : fields) {
+    if (!field.range.declared()) continue;
+    const std::string path = absl::StrFormat("%s.%s", section, field.key);
+    const absl::Status status = std::visit(
+        [&](auto ref) -> absl::Status {
+          using T = std::remove_cvref_t<decltype(ref(scenario))>;
+          if constexpr (std::is_same_v<T, double>) {
+            return CheckClosed(path, ref(scenario), field.range.min, field.range.max);
+          } else if constexpr (std::is_same_v<T, uint32_t> || std::is_same_v<T, uint64_t>) {
+            return CheckRange(path, ref(scenario), static_cast<uint64_t>(field.range.min),
+                              static_cast<uint64_t>(field.range.max));
+          } else {
+            NS_ASSERT_MSG(false, "a range on a field that is not a number");
+            return absl::OkStatus();
+          }
+        },
+        field.ref);
+    NS_RETURN_IF_ERROR(status);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateFaults(const FaultPlan& faults) {
   NS_RETURN_IF_ERROR(ValidateCrashes(faults));
   if (faults.sector_size_bytes != 512 && faults.sector_size_bytes != 4096) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "faults.sector_size_bytes: %d is not 512 or 4096", faults.sector_size_bytes));
   }
-  const std::pair<const char*, double> probabilities[] = {
-      {"faults.read_error_probability", faults.read_error_probability},
-      {"faults.write_error_probability", faults.write_error_probability},
-      {"faults.sync_error_probability", faults.sync_error_probability},
-      {"faults.bit_rot_probability", faults.bit_rot_probability},
-      {"faults.misdirected_write_probability", faults.misdirected_write_probability},
-  };
-  for (const auto& [path, probability] : probabilities) {
-    NS_RETURN_IF_ERROR(CheckClosed(path, probability, 0, 1));
-  }
-  NS_RETURN_IF_ERROR(CheckRange("faults.capacity_bytes", faults.capacity_bytes, 0, 1024 * kGiB));
-  return CheckRange("faults.read_latency_us_max", faults.read_latency_us_max, 0, 1'000'000);
+  return ValidateRanges("faults", kFaultFields, faults);
 }
 
 absl::Status ValidateScheduler(const ScheduleOptions& scheduler, const WorkloadConfig& workload) {

@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "sim/schedule_options.h"
+#include "vfs/sim_disk.h"
 
 namespace northstar::sim {
 
@@ -130,14 +131,10 @@ struct FaultPlan {
   uint32_t sector_size_bytes = 512;     // 512 or 4096.
   bool torn_writes = true;
   bool lose_unsynced_dir_ops = false;   // All unsynced name operations lost (else a prefix).
-  double read_error_probability = 0;    // Each in [0, 1].
-  double write_error_probability = 0;
-  double sync_error_probability = 0;
-  bool failed_sync_drops_dirty_data = true;
-  uint64_t capacity_bytes = 0;          // ENOSPC beyond; 0 = unlimited.
-  double bit_rot_probability = 0;
-  double misdirected_write_probability = 0;
-  uint64_t read_latency_us_max = 0;
+  // The simulated disk's own fault settings, one declaration (vfs/sim_disk.h): the file names
+  // the probabilities and limits (sim/scenario_fields.h, with their ranges and how the shrinker
+  // lowers them); the crash settings in it are the runner's, per epoch.
+  vfs::SimDiskFaults disk;
 };
 
 

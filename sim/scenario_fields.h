@@ -29,6 +29,18 @@ enum class FieldStyle {
   kParagraph,  // The description: wrapped over several lines when long.
 };
 
+// The closed range a numeric field must lie in, checked by ValidateScenario for the fields that
+// carry one (the others are checked by hand there, where their limits depend on each other).
+struct FieldRange {
+  double min = 0;
+  double max = -1;  // max < min: no range in the table.
+  [[nodiscard]] bool declared() const { return max >= min; }
+};
+
+// How the shrinker (sim/shrink.cc) lowers a field that carries a rule: kOff sets it to its zero
+// value (a probability, a capacity, a flag: on or off); kCount walks it down to its range's min.
+enum class ShrinkRule { kNone, kOff, kCount };
+
 struct Field {
   std::string_view key;
   std::variant<FieldRef<uint32_t>, FieldRef<uint64_t>, FieldRef<int64_t>, FieldRef<double>,
@@ -37,7 +49,11 @@ struct Field {
                FieldRef<Verdict>, FieldRef<StrategyKind>, FieldRef<WorkloadKind>>
       ref;
   FieldStyle style = FieldStyle::kPlain;
+  FieldRange range;
+  ShrinkRule shrink = ShrinkRule::kNone;
 };
+
+inline constexpr FieldRange kProbability{0, 1};
 
 // A TOML table: its dotted path ("" for the top level) and its keys; `written` says whether the
 // canonical writer writes it for a scenario (nullptr: always), so that a section that only
@@ -123,16 +139,24 @@ inline constexpr Field kFaultFields[] = {
     NS_SCENARIO_FIELD(faults., crash_at_io),
     NS_SCENARIO_FIELD(faults., crash_last_write_variant),
     NS_SCENARIO_FIELD(faults., sector_size_bytes),
-    NS_SCENARIO_FIELD(faults., torn_writes),
-    NS_SCENARIO_FIELD(faults., lose_unsynced_dir_ops),
-    NS_SCENARIO_FIELD(faults., read_error_probability),
-    NS_SCENARIO_FIELD(faults., write_error_probability),
-    NS_SCENARIO_FIELD(faults., sync_error_probability),
-    NS_SCENARIO_FIELD(faults., failed_sync_drops_dirty_data),
-    NS_SCENARIO_FIELD(faults., capacity_bytes),
-    NS_SCENARIO_FIELD(faults., bit_rot_probability),
-    NS_SCENARIO_FIELD(faults., misdirected_write_probability),
-    NS_SCENARIO_FIELD(faults., read_latency_us_max),
+    NS_SCENARIO_FIELD(faults., torn_writes, FieldStyle::kPlain, {}, ShrinkRule::kOff),
+    NS_SCENARIO_FIELD(faults., lose_unsynced_dir_ops, FieldStyle::kPlain, {}, ShrinkRule::kOff),
+    // The simulated disk's fault settings (vfs::SimDiskFaults), under their own names.
+    NS_SCENARIO_FIELD(faults.disk., read_error_probability, FieldStyle::kPlain, kProbability,
+                      ShrinkRule::kOff),
+    NS_SCENARIO_FIELD(faults.disk., write_error_probability, FieldStyle::kPlain, kProbability,
+                      ShrinkRule::kOff),
+    NS_SCENARIO_FIELD(faults.disk., sync_error_probability, FieldStyle::kPlain, kProbability,
+                      ShrinkRule::kOff),
+    NS_SCENARIO_FIELD(faults.disk., failed_sync_drops_dirty_data),
+    NS_SCENARIO_FIELD(faults.disk., capacity_bytes, FieldStyle::kPlain, {0, 0x1p40},
+                      ShrinkRule::kOff),
+    NS_SCENARIO_FIELD(faults.disk., bit_rot_probability, FieldStyle::kPlain, kProbability,
+                      ShrinkRule::kOff),
+    NS_SCENARIO_FIELD(faults.disk., misdirected_write_probability, FieldStyle::kPlain,
+                      kProbability, ShrinkRule::kOff),
+    NS_SCENARIO_FIELD(faults.disk., read_latency_us_max, FieldStyle::kPlain, {0, 1'000'000},
+                      ShrinkRule::kCount),
 };
 
 // fibers_max and stack_size_bytes are not in the file: the reader derives fibers_max.

@@ -158,16 +158,16 @@ TEST(FormatScenarioTest, FloatsAndSeeds) {
   scenario.name = "x";
   scenario.seed = 0xDEADBEEF0;
   scenario.workload.zipf_theta = 2;
-  scenario.faults.bit_rot_probability = 1e-7;
-  scenario.faults.read_error_probability = 0.1 + 0.2;
+  scenario.faults.disk.bit_rot_probability = 1e-7;
+  scenario.faults.disk.read_error_probability = 0.1 + 0.2;
   const std::string text = FormatScenario(scenario);
   EXPECT_THAT(text, HasSubstr("\nseed = \"0xdeadbeef0\"\n"));
   EXPECT_THAT(text, HasSubstr("\nzipf_theta = 2.0\n"));
   EXPECT_THAT(text, HasSubstr("\nbit_rot_probability = 1e-07\n"));
   EXPECT_THAT(text, HasSubstr("\nread_error_probability = 0.30000000000000004\n"));
   ASSERT_OK_AND_ASSIGN(const Scenario parsed, ParseScenario(text, "x.toml"));
-  EXPECT_EQ(parsed.faults.read_error_probability, 0.1 + 0.2);
-  EXPECT_EQ(parsed.faults.bit_rot_probability, 1e-7);
+  EXPECT_EQ(parsed.faults.disk.read_error_probability, 0.1 + 0.2);
+  EXPECT_EQ(parsed.faults.disk.bit_rot_probability, 1e-7);
   EXPECT_EQ(parsed.seed, 0xDEADBEEF0u);
 }
 
@@ -263,14 +263,14 @@ void RandomFaults(Rng& rng, FaultPlan& faults) {
   faults.sector_size_bytes = rng.OneIn(2) ? 512 : 4096;
   faults.torn_writes = rng.OneIn(2);
   faults.lose_unsynced_dir_ops = rng.OneIn(2);
-  faults.failed_sync_drops_dirty_data = rng.OneIn(2);
-  for (double* probability : {&faults.read_error_probability, &faults.write_error_probability,
-                              &faults.sync_error_probability, &faults.bit_rot_probability,
-                              &faults.misdirected_write_probability}) {
+  faults.disk.failed_sync_drops_dirty_data = rng.OneIn(2);
+  for (double* probability : {&faults.disk.read_error_probability, &faults.disk.write_error_probability,
+                              &faults.disk.sync_error_probability, &faults.disk.bit_rot_probability,
+                              &faults.disk.misdirected_write_probability}) {
     *probability = RandomProbability(rng);
   }
-  faults.capacity_bytes = rng.UniformInclusive(0, uint64_t{1} << 40);
-  faults.read_latency_us_max = rng.UniformInclusive(0, 1'000'000);
+  faults.disk.capacity_bytes = rng.UniformInclusive(0, uint64_t{1} << 40);
+  faults.disk.read_latency_us_max = rng.UniformInclusive(0, 1'000'000);
 }
 
 // A valid scenario whose every field is drawn from its whole range.

@@ -164,9 +164,9 @@ TEST(ValidateScenarioTest, FaultRanges) {
             "faults.crash_at_io: 9 after 9: the I/O indexes must be strictly ascending");
   EXPECT_EQ(ErrorAfter([](Scenario& s) { s.faults.sector_size_bytes = 1024; }),
             "faults.sector_size_bytes: 1024 is not 512 or 4096");
-  EXPECT_EQ(ErrorAfter([](Scenario& s) { s.faults.misdirected_write_probability = -0.5; }),
+  EXPECT_EQ(ErrorAfter([](Scenario& s) { s.faults.disk.misdirected_write_probability = -0.5; }),
             "faults.misdirected_write_probability: -0.5 is not in [0, 1]");
-  EXPECT_THAT(ErrorAfter([](Scenario& s) { s.faults.read_latency_us_max = 2'000'000; }),
+  EXPECT_THAT(ErrorAfter([](Scenario& s) { s.faults.disk.read_latency_us_max = 2'000'000; }),
               HasSubstr("faults.read_latency_us_max"));
   Scenario ascending = Valid();
   ascending.faults.crash_at_io = {0, 1, 1000000};

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "sim/scenario_fields.h"
 #include "util/assert.h"
 #include "util/status.h"
 
@@ -119,6 +120,26 @@ Knob OnlyWith(StrategyKind strategy, Knob knob) {
   return knob;
 }
 
+// A knob for a field of the table that carries a shrink rule: off (its zero value), or counted
+// down to its range's min.
+Knob FieldKnob(std::string_view section, const Field& field) {
+  const std::string name = absl::StrFormat("%s.%s", section, field.key);
+  return std::visit(
+      [&](auto ref) -> Knob {
+        // The table's accessors take a mutable Scenario; reading through them changes nothing.
+        const auto access = [ref](auto& s) -> auto& { return ref(const_cast<Scenario&>(s)); };
+        using T = std::remove_cvref_t<decltype(ref(std::declval<Scenario&>()))>;
+        if constexpr (std::is_arithmetic_v<T>) {
+          if (field.shrink == ShrinkRule::kOff) return Switch(name, access);
+          return Count(name, access, static_cast<uint64_t>(field.range.min));
+        } else {
+          NS_ASSERT_MSG(false, "a shrink rule on a field that is not a number or a flag");
+          return Knob{};
+        }
+      },
+      field.ref);
+}
+
 // A field of a Scenario as two arguments: its name as the file spells it ("workload.writers"), and
 // an accessor that returns a reference to it. One spelling, so the name cannot drift.
 #define NS_SHRINK_FIELD(path) \
@@ -133,7 +154,7 @@ std::vector<Knob> Knobs() {
   const auto value_min = [](const Scenario& s) -> uint64_t {
     return s.workload.value_size_min_bytes;
   };
-  return {
+  std::vector<Knob> knobs = {
       Count(NS_SHRINK_FIELD(workload.writers), 1),
       Count(NS_SHRINK_FIELD(workload.readers), 0),
       Count(NS_SHRINK_FIELD(workload.transactions), 1),
@@ -141,15 +162,12 @@ std::vector<Knob> Knobs() {
       CountAbove(NS_SHRINK_FIELD(workload.ops_per_transaction_max), ops_min),
       Count(NS_SHRINK_FIELD(workload.ops_per_transaction_min), 1),
       Count(NS_SHRINK_FIELD(faults.crashes), 0),
-      Switch(NS_SHRINK_FIELD(faults.torn_writes)),
-      Switch(NS_SHRINK_FIELD(faults.lose_unsynced_dir_ops)),
-      Switch(NS_SHRINK_FIELD(faults.read_error_probability)),
-      Switch(NS_SHRINK_FIELD(faults.write_error_probability)),
-      Switch(NS_SHRINK_FIELD(faults.sync_error_probability)),
-      Switch(NS_SHRINK_FIELD(faults.capacity_bytes)),
-      Switch(NS_SHRINK_FIELD(faults.bit_rot_probability)),
-      Switch(NS_SHRINK_FIELD(faults.misdirected_write_probability)),
-      Count(NS_SHRINK_FIELD(faults.read_latency_us_max), 0),
+  };
+  // The faults, as the field table says to lower them (sim/scenario_fields.h).
+  for (const Field& field : kFaultFields) {
+    if (field.shrink != ShrinkRule::kNone) knobs.push_back(FieldKnob("faults", field));
+  }
+  for (Knob& knob : std::vector<Knob>{
       Count(NS_SHRINK_FIELD(workload.key_space), 1),
       KeyDistributionKnob(),
       CountAbove(NS_SHRINK_FIELD(workload.value_size_max_bytes), value_min),
@@ -168,7 +186,10 @@ std::vector<Knob> Knobs() {
       OnlyWith(StrategyKind::kRandomWalk, Switch(NS_SHRINK_FIELD(scheduler.switch_probability))),
       OnlyWith(StrategyKind::kPct, Count(NS_SHRINK_FIELD(scheduler.pct_depth), 1)),
       OnlyWith(StrategyKind::kPct, Count(NS_SHRINK_FIELD(scheduler.pct_steps_estimate), 1)),
-  };
+  }) {
+    knobs.push_back(std::move(knob));
+  }
+  return knobs;
 }
 
 #undef NS_SHRINK_FIELD
@@ -322,18 +343,14 @@ class Shrinker {
 }  // namespace
 
 uint64_t FaultCount(const FaultPlan& plan) {
-  const bool on[] = {
-      plan.torn_writes,
-      plan.lose_unsynced_dir_ops,
-      plan.read_error_probability > 0,
-      plan.write_error_probability > 0,
-      plan.sync_error_probability > 0,
-      plan.capacity_bytes > 0,
-      plan.bit_rot_probability > 0,
-      plan.misdirected_write_probability > 0,
-      plan.read_latency_us_max > 0,
-  };
-  return static_cast<uint64_t>(std::count(std::begin(on), std::end(on), true));
+  // Each fault the field table lets the shrinker turn off or count down, that is on.
+  Scenario scenario;
+  scenario.faults = plan;
+  uint64_t on = 0;
+  for (const Field& field : kFaultFields) {
+    if (field.shrink != ShrinkRule::kNone && FieldKnob("faults", field).get(scenario) > 0) on++;
+  }
+  return on;
 }
 
 ShrinkSize SizeOf(const Scenario& scenario, const RunStats& stats) {

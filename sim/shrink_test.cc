@@ -110,8 +110,8 @@ TEST(ShrinkTest, EachFieldGoesToItsFloorOrTheSmallestValueThatStillFails) {
   scenario.workload.transactions = 1000;
   scenario.workload.key_distribution = KeyDistribution::kZipf;
   scenario.faults.crash_at_io = {10, 20, 300, 700, 900};
-  scenario.faults.read_error_probability = 0.01;
-  scenario.faults.capacity_bytes = 1 << 20;
+  scenario.faults.disk.read_error_probability = 0.01;
+  scenario.faults.disk.capacity_bytes = 1 << 20;
   scenario.scheduler.strategy = StrategyKind::kPct;
   scenario.scheduler.pct_depth = 5;
   uint32_t runs = 0;
@@ -135,8 +135,8 @@ TEST(ShrinkTest, EachFieldGoesToItsFloorOrTheSmallestValueThatStillFails) {
   EXPECT_EQ(shrunk.workload.abort_probability, 0);
   EXPECT_EQ(shrunk.faults.crashes, 0u);
   EXPECT_FALSE(shrunk.faults.torn_writes);
-  EXPECT_EQ(shrunk.faults.read_error_probability, 0);
-  EXPECT_EQ(shrunk.faults.capacity_bytes, 0u);
+  EXPECT_EQ(shrunk.faults.disk.read_error_probability, 0);
+  EXPECT_EQ(shrunk.faults.disk.capacity_bytes, 0u);
   EXPECT_EQ(shrunk.scheduler.strategy, StrategyKind::kRoundRobin);
   EXPECT_EQ(result.after.faults, 0u);
   EXPECT_EQ(result.after.crashes, 1u);
