@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # Toolchains and build.
-  build-essential g++ clang libclang-rt-14-dev cmake ninja-build git pkg-config
+  build-essential g++ clang libclang-rt-14-dev cmake ninja-build git pkg-config ccache
   # Libraries.
   libabsl-dev libboost-context-dev libboost-program-options-dev libtomlplusplus-dev
   liburing-dev libxxhash-dev libgtest-dev libgmock-dev nlohmann-json3-dev
