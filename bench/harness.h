@@ -74,6 +74,11 @@ class BenchCase {
   [[nodiscard]] virtual absl::Status before_op(uint64_t index) { return absl::OkStatus(); }
   // One timed op; `index` counts from 0 over warmup and measured ops together.
   [[nodiscard]] virtual absl::Status op(uint64_t index) = 0;
+  // Not timed; called once after the measured ops succeeded, after the counters and the
+  // latencies were taken: the benchmark's own audit of what its ops left behind (e.g.
+  // macro/task_queue_claims scans the claims for duplicates). An error fails the repeat as a
+  // failed op does; on success, extra_metrics() may report what the audit measured.
+  [[nodiscard]] virtual absl::Status verify() { return absl::OkStatus(); }
   // Not timed; called after the last op (also after a failure).
   virtual void teardown() {}
   // Read after the measured ops: the counters since the first measured op, when valid.

@@ -81,6 +81,10 @@ TEST_F(MacroBenchTest, TaskQueueClaimsAreDurableAndNeverDuplicated) {
   // One log fdatasync per claim.
   EXPECT_EQ(result.results.syncs_per_op, 8);
   EXPECT_EQ(Extra(result, "syncs_per_claim"), 1);
+  // Counted by a scan of the database's claims after the run: every claim made, none twice.
+  EXPECT_EQ(Extra(result, "claims_in_database"),
+            8.0 * static_cast<double>(result.results.ops + result.config.warmup_ops));
+  EXPECT_EQ(Extra(result, "duplicate_claims"), 0);
   EXPECT_EQ(Extra(result, "duplicate_rate"), 0);
   EXPECT_GT(Extra(result, "claim_ns_p50"), 0);
   EXPECT_GE(Extra(result, "claim_ns_p99"), Extra(result, "claim_ns_p50"));

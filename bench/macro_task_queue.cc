@@ -16,11 +16,16 @@
 // included): extra claim_ns_p50/p99. Rounds, not single claims, are the ops because the agents
 // run concurrently; a harness op of one claim by one agent would serialize them.
 //
-// No task may be claimed twice. Each op ends by checking, in a fresh snapshot, that every task
-// claimed in its round holds exactly one claim, by the agent that claimed it, and fails the
-// benchmark otherwise. The check is complete: a second claim of any task happens in some round
-// and that round checks the task (setup makes no claims). It is timed with the op and costs one
-// short seek per claim (extra verify_ns_per_claim), against a commit with an fdatasync.
+// No task may be claimed twice, and the count of duplicates comes from the database. Each op ends
+// by checking, in a fresh snapshot, that every task claimed in its round holds exactly one claim,
+// by the agent that claimed it, and fails the benchmark otherwise (the message adds a scan of
+// every claim: apps::AuditClaims). This check is timed with the op and costs one short seek per
+// claim (extra verify_ns_per_claim), against a commit with an fdatasync. After the measured ops,
+// verify() (untimed) scans every claim: key in a read transaction and fails the run when a task
+// holds more than one claim (two agents hold it), a claim names no task, or the database holds
+// another number of claims than the agents made; extra: claims_in_database, duplicate_claims
+// (claims beyond a task's first) and duplicate_rate (duplicate_claims / claims_in_database).
+// bench/macro_task_queue.h plants a double claim to prove the count can come out above zero.
 #include <algorithm>
 #include <atomic>
 #include <barrier>
@@ -29,12 +34,15 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "apps/task_queue.h"
 #include "bench/harness.h"
 #include "bench/macro_common.h"
+#include "bench/macro_task_queue.h"
 #include "bench/workload.h"
 #include "engine/db.h"
+#include "util/assert.h"
 #include "util/status.h"
 #include "vfs/counting.h"
 
@@ -47,8 +55,26 @@ constexpr uint32_t kTypes = 4;
 constexpr uint64_t kClaimsPerAgentFull = 16;
 constexpr uint64_t kOpsDefault = 40;
 
+// Claims beyond each task's first, over all claims: 0 when there are none.
+double DuplicateRate(const apps::ClaimAudit& audit) {
+  if (audit.claims == 0) return 0;
+  return static_cast<double>(audit.claims - audit.claimed_tasks) /
+         static_cast<double>(audit.claims);
+}
+
+std::string DescribeAudit(const apps::ClaimAudit& audit) {
+  std::string text = absl::StrFormat(
+      "the database holds %d claims of %d tasks: %d duplicate claims on %d tasks (duplicate rate "
+      "%.6f), %d claims of missing tasks",
+      audit.claims, audit.claimed_tasks, audit.claims - audit.claimed_tasks,
+      audit.duplicated_tasks, DuplicateRate(audit), audit.claims_of_missing_tasks);
+  if (audit.first_duplicate) absl::StrAppend(&text, ", first duplicated task ", *audit.first_duplicate);
+  return text;
+}
+
 class TaskQueueClaims final : public BenchCase {
  public:
+  explicit TaskQueueClaims(std::optional<PlantedDoubleClaim> plant) : plant_(plant) {}
   ~TaskQueueClaims() override { teardown(); }
 
   absl::Status setup(const BenchEnv& env) override {
@@ -76,19 +102,34 @@ class TaskQueueClaims final : public BenchCase {
     return absl::OkStatus();
   }
 
-  absl::Status op(uint64_t) override {
+  absl::Status op(uint64_t index) override {
     start_.arrive_and_wait();
     end_.arrive_and_wait();
     NS_RETURN_IF_ERROR(errors_.get());
+    if (plant_ && plant_->at_op == index) NS_RETURN_IF_ERROR(PlantDoubleClaim());
     const uint64_t verify_start_ns = SteadyNanoseconds();
     NS_ASSIGN_OR_RETURN(std::unique_ptr<engine::ReadTxn> snapshot, db_->begin_read());
     for (const Agent& agent : agents_) {
       for (const Claim& claim : LastSamples(agent.claims, claims_per_agent_)) {
-        NS_RETURN_IF_ERROR(apps::CheckSingleClaim(*snapshot, claim.task, agent.state.agent));
+        absl::Status status = apps::CheckSingleClaim(*snapshot, claim.task, agent.state.agent);
+        if (!status.ok()) return WithAudit(status, *snapshot);
       }
     }
     verify_ns_.push_back(SteadyNanoseconds() - verify_start_ns);
     return absl::OkStatus();
+  }
+
+  absl::Status verify() override {
+    NS_ASSIGN_OR_RETURN(std::unique_ptr<engine::ReadTxn> snapshot, db_->begin_read());
+    NS_ASSIGN_OR_RETURN(audit_, apps::AuditClaims(*snapshot));
+    uint64_t claims_made = 0;
+    for (const Agent& agent : agents_) claims_made += agent.claims.size();
+    if (audit_->duplicated_tasks == 0 && audit_->claims_of_missing_tasks == 0 &&
+        audit_->claims == claims_made) {
+      return absl::OkStatus();
+    }
+    return absl::InternalError(absl::StrFormat("%s, where the agents made %d claims",
+                                               DescribeAudit(*audit_), claims_made));
   }
 
   void teardown() override {
@@ -126,6 +167,31 @@ class TaskQueueClaims final : public BenchCase {
     apps::AgentState state;
     std::vector<Claim> claims;  // Every claim made, in order; the last ones are the measured.
   };
+
+  // The op's check failed: `status` with the scan of every claim in `snapshot` (kept for
+  // extra_metrics()).
+  absl::Status WithAudit(const absl::Status& status, engine::ReadTxn& snapshot) {
+    absl::StatusOr<apps::ClaimAudit> audit = apps::AuditClaims(snapshot);
+    if (!audit.ok()) {
+      return absl::Status(status.code(), absl::StrCat(status.message(), "; the scan of every "
+                                                      "claim failed: ", audit.status().message()));
+    }
+    audit_ = *audit;
+    return absl::Status(status.code(), absl::StrCat(status.message(), "; ", DescribeAudit(*audit)));
+  }
+
+  // The planted fault (tests only): a second claim, by agent 1, for the first task agent 0
+  // claimed in op plant_->task_of_op, committed in a write transaction of its own (the agents
+  // wait at the start barrier meanwhile).
+  absl::Status PlantDoubleClaim() {
+    NS_ASSERT(plant_->task_of_op <= plant_->at_op);
+    const uint64_t claim_index = plant_->task_of_op * claims_per_agent_;
+    NS_ASSERT(claim_index < agents_[0].claims.size());
+    NS_ASSIGN_OR_RETURN(std::unique_ptr<engine::WriteTxn> txn, db_->begin_write(/*wait=*/true));
+    NS_RETURN_IF_ERROR(apps::WriteClaim(*txn, agents_[0].claims[claim_index].task, /*agent=*/1,
+                                        WallNanoseconds()));
+    return txn->commit();
+  }
 
   absl::Status Load(const BenchEnv& env) {
     const std::string path = PathIn(env.dir, "tasks.ns");
@@ -176,6 +242,8 @@ class TaskQueueClaims final : public BenchCase {
     return absl::OkStatus();
   }
 
+  const std::optional<PlantedDoubleClaim> plant_;
+  std::optional<apps::ClaimAudit> audit_;  // The last scan of every claim (verify() or a failed op).
   apps::TaskQueueConfig config_;
   uint64_t claims_per_agent_ = 1;
   uint64_t measured_ops_ = 0;
@@ -209,7 +277,11 @@ nlohmann::json TaskQueueClaims::extra_metrics() const {
   AddLatencySummary("claim", std::move(latencies), metrics);
   uint64_t verify_ns = 0;
   for (uint64_t ns : LastSamples(verify_ns_, measured_ops_)) verify_ns += ns;
-  metrics["duplicate_rate"] = 0;  // Any duplicate fails the op that made it.
+  if (audit_) {
+    metrics["claims_in_database"] = audit_->claims;
+    metrics["duplicate_claims"] = audit_->claims - audit_->claimed_tasks;
+    metrics["duplicate_rate"] = DuplicateRate(*audit_);
+  }
   metrics["writer_busy_waits_per_claim"] = static_cast<double>(waits) * per_claim;
   metrics["tasks_examined_per_claim"] = static_cast<double>(examined) * per_claim;
   metrics["tasks_found_taken_per_claim"] = static_cast<double>(skipped) * per_claim;
@@ -227,14 +299,19 @@ const BenchRegistrar kTaskQueueClaims({
     .description = "8 agent threads (2 per task type) claiming the oldest pending task of their "
                    "type from a 1M-task queue, one durable write transaction (kLog) per claim; "
                    "an op is a round of 16 claims per agent; every claimed task is checked to "
-                   "hold exactly one claim; extra: per-claim latency, writer waits, syncs per "
-                   "claim",
+                   "hold exactly one claim, and a scan of every claim after the run counts "
+                   "duplicates; extra: per-claim latency, writer waits, syncs per claim, "
+                   "duplicate rate",
     .unit = "claims",
     .items_per_op = kAgents * kClaimsPerAgentFull,
     .ops_default = kOpsDefault,
     .warmup_ops_default = 4,
-    .make = [] { return std::make_unique<TaskQueueClaims>(); },
+    .make = [] { return MakeTaskQueueClaims(); },
 });
 
 }  // namespace
+
+std::unique_ptr<BenchCase> MakeTaskQueueClaims(std::optional<PlantedDoubleClaim> plant) {
+  return std::make_unique<TaskQueueClaims>(plant);
+}
 }  // namespace northstar::bench

@@ -184,9 +184,10 @@ absl::StatusOr<RepeatResult> RunRepeat(const BenchSpec& spec, const RunOptions& 
     status = Measure(*bench_case, spec, options, repeat, warmup_done, latencies);
     allocations_after = AllocationCount();
   }
+  uint64_t items_per_op = spec.items_per_op;
   if (status.ok()) {
     const uint64_t dynamic_items = bench_case->items_per_op();
-    const uint64_t items_per_op = dynamic_items != 0 ? dynamic_items : spec.items_per_op;
+    if (dynamic_items != 0) items_per_op = dynamic_items;
     Measurement& m = result.results;
     FillLatencies(std::move(latencies), items_per_op, m);
     FillCounters(*bench_case, spec, counting, m);
@@ -195,6 +196,15 @@ absl::StatusOr<RepeatResult> RunRepeat(const BenchSpec& spec, const RunOptions& 
       m.allocations_per_op = static_cast<double>(*m.allocations) / static_cast<double>(m.ops);
     }
     m.peak_rss_bytes = PeakRssBytes();
+    // After the counters: the audit's reads are not part of the measurement.
+    status = bench_case->verify();
+    if (!status.ok()) {
+      status = absl::Status(status.code(), absl::StrFormat("%s repeat %d: verify after the "
+                                                           "measured ops: %s",
+                                                           spec.name, repeat, status.message()));
+    }
+  }
+  if (status.ok()) {
     result.parameters = bench_case->parameters();
     result.extra = bench_case->extra_metrics();
     result.config = RepeatConfig{.backend = env.backend,

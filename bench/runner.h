@@ -5,7 +5,8 @@
 // in --warmup-ns), then the measured ops, each timed alone with the steady clock (before_op()
 // stays outside the timing). Counters cover the measured ops: bytes and syncs through a
 // CountingFileSystem over the backend (or the case's external counters), allocations through
-// AllocationCount(). `seconds` is the sum of the op durations, so harness bookkeeping is not in
+// AllocationCount(). Then verify(), the case's own untimed audit of what its ops left (its error
+// fails the repeat). `seconds` is the sum of the op durations, so harness bookkeeping is not in
 // the throughput. The scratch directory is removed afterwards unless kept.
 //
 // Planted slowdown (a test of the gate, never a measurement): with plant_slowdown = f > 0 each
