@@ -11,10 +11,8 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
+#include "util/build_stamp.h"
 
-#ifndef NORTHSTAR_GIT_COMMIT
-#define NORTHSTAR_GIT_COMMIT "unknown"
-#endif
 #ifndef NORTHSTAR_BUILD_TYPE
 #define NORTHSTAR_BUILD_TYPE "unknown"
 #endif
@@ -162,7 +160,7 @@ SystemInfo CollectSystemInfo(const std::string& dir) {
   }
   info.compiler = Compiler();
   info.build_type = NORTHSTAR_BUILD_TYPE;
-  info.git_commit = NORTHSTAR_GIT_COMMIT;
+  info.git_commit = std::string(BuildGitCommit());
   info.northstar_version = NORTHSTAR_VERSION;
   info.hostname = Hostname();
   info.timestamp_utc = TimestampUtc();

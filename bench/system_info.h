@@ -1,6 +1,6 @@
 // What a result file records about the machine and the build: CPU model and cores, RAM, kernel,
-// the file system of the scratch directory, compiler, build type, git commit (as of configure
-// time), hostname and time. Linux only (/proc, uname); a field that cannot be read is "unknown".
+// the file system of the scratch directory, compiler, build type, git commit (stamped at build
+// time: util/build_stamp.h), hostname and time. Linux only (/proc, uname); a field that cannot be read is "unknown".
 #pragma once
 
 #include <cstdint>

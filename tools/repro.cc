@@ -10,13 +10,11 @@
 #include "absl/strings/str_format.h"
 #include "sim/scenario_io.h"
 #include "tools/cli.h"
+#include "util/build_stamp.h"
 #include "util/status.h"
 
 #ifndef NORTHSTAR_VERSION
 #define NORTHSTAR_VERSION "unknown"
-#endif
-#ifndef NORTHSTAR_GIT_COMMIT
-#define NORTHSTAR_GIT_COMMIT "unknown"
 #endif
 #ifndef NORTHSTAR_BUILD_TYPE
 #define NORTHSTAR_BUILD_TYPE "unknown"
@@ -143,7 +141,7 @@ std::string FailureLine(sim::Verdict verdict, std::string_view message) {
 }
 
 std::string BuildDescription() {
-  return absl::StrFormat("northstar %s git %s %s %s", NORTHSTAR_VERSION, NORTHSTAR_GIT_COMMIT,
+  return absl::StrFormat("northstar %s git %s %s %s", NORTHSTAR_VERSION, BuildGitCommit(),
                          Compiler(), NORTHSTAR_BUILD_TYPE);
 }
 
