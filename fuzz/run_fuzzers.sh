@@ -10,16 +10,16 @@
 #   --seconds N   fuzzing time per target (default 20)
 #   --work DIR    where logs, new corpus entries and crash artifacts go (default build/fuzz-runs)
 #   --no-build    use the binaries already in build/fuzz
-#   target        corpus names: node page_header meta commit_record log_reader db_ops
-#                 crash_recovery scenario_toml cartridge (default: all of them)
+#   target        target names (fuzz/<target>_fuzz.cc): default, all of them, as listed by
+#                 fuzz/list_targets.sh (every fuzz/*_fuzz.cc but the canary)
 #
 # New inputs go to <work>/corpus/<target>, never into fuzz/corpus/ (fuzz/README.md says how to
 # merge them). Prints per target: runs, exec/s, and libFuzzer's final cov: and ft: figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all_targets=(node page_header meta commit_record log_reader db_ops crash_recovery scenario_toml
-  cartridge)
+mapfile -t all_targets < <(fuzz/list_targets.sh)
+((${#all_targets[@]} > 0)) || { echo "run_fuzzers: fuzz/list_targets.sh listed no target" >&2; exit 2; }
 seconds=20
 work=build/fuzz-runs
 build=1
