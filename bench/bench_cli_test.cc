@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_format.h"
 #include "bench/results.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -245,6 +246,37 @@ TEST_F(BenchCliTest, GateRerunsWhatTheBaselineRecorded) {
   EXPECT_EQ(planted.config.plant_slowdown, 0.2);
   EXPECT_EQ(planted.config.ops, 20u);
   EXPECT_EQ(planted.config.repeats, 2u);
+}
+
+// bench ab: two binaries (here the same one twice) take turns, each run a process writing its own
+// result files; the table states the rule and an interval per benchmark. The verdict depends on
+// this machine's timing, so it is judged in ab_test.cc on figures the test sets, not here.
+TEST_F(BenchCliTest, AbRunsBothSidesInTurnsAndPrintsIntervals) {
+  const Result ab = Bench({"ab", "--a", NORTHSTAR_CLI_PATH, "--b", NORTHSTAR_CLI_PATH, "--filter",
+                           "^(sim/fiber_switch|pager/open_close_empty)$", "--scale", "0.001",
+                           "--rounds", "6", "--out", path("ab"), "--dir", path("scratch")});
+  EXPECT_THAT(ab.exit_code, ::testing::AnyOf(0, 1)) << ab.out << ab.err;
+  EXPECT_THAT(ab.out, HasSubstr("a benchmark fails when the whole interval lies below 0.950x"));
+  EXPECT_THAT(ab.out, HasSubstr("ab: 2 benchmarks, "));
+  EXPECT_THAT(ab.err, HasSubstr("round 6/6, a"));
+  for (const char* side : {"a", "b"}) {
+    for (int round = 0; round < 6; round++) {
+      ASSERT_OK(ReadResultFile(absl::StrFormat("%s/%s/r%03d/sim__fiber_switch_r000.json",
+                                               path("ab"), side, round))
+                    .status());
+    }
+  }
+}
+
+TEST_F(BenchCliTest, AbRefusesBadUsage) {
+  EXPECT_EQ(Bench({"ab", "--a", NORTHSTAR_CLI_PATH}).exit_code, 2);
+  const Result few = Bench({"ab", "--a", NORTHSTAR_CLI_PATH, "--b", NORTHSTAR_CLI_PATH,
+                            "--rounds", "5"});
+  EXPECT_EQ(few.exit_code, 2);
+  EXPECT_THAT(few.err, HasSubstr("--rounds must be in [6, 1000] for --confidence 0.95"));
+  const Result missing = Bench({"ab", "--a", "/nonexistent/northstar", "--b", NORTHSTAR_CLI_PATH});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("/nonexistent/northstar is not an executable"));
 }
 
 TEST_F(BenchCliTest, GateRefusesResultsOfDifferentSizes) {

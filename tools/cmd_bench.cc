@@ -19,7 +19,7 @@ struct Subcommand {
   int (*run)(const Args& args);
 };
 
-constexpr std::array<Subcommand, 7> kSubcommands = {{
+constexpr std::array<Subcommand, 8> kSubcommands = {{
     {"list", "list the registered benchmarks (also: run --list)", RunBenchList},
     {"run", "run benchmarks; one JSON file per repeat, a summary table", RunBenchRun},
     {"report", "summarize a result directory (medians, CV, stability); CSV export", RunBenchReport},
@@ -30,6 +30,8 @@ constexpr std::array<Subcommand, 7> kSubcommands = {{
      RunBenchCaptureBaseline},
     {"peers", "ours and LMDB, SQLite, RocksDB on the same workloads, side by side: ratios",
      RunBenchPeers},
+    {"ab", "two northstar builds taking turns; fail where the candidate is surely slower",
+     RunBenchAb},
 }};
 
 void PrintBenchUsage(std::ostream& out) {

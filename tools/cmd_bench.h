@@ -1,7 +1,8 @@
 // The pieces of `northstar bench`: cmd_bench.cc dispatches to the subcommands and lists the
 // benchmarks; cmd_bench_run.cc runs them (run, capture-baseline, and the rerun of gate);
 // cmd_bench_results.cc reads result directories (report, compare, gate); cmd_bench_peers.cc runs
-// ours and the peer engines' same workloads side by side (peers).
+// ours and the peer engines' same workloads side by side (peers); cmd_bench_ab.cc runs two
+// builds taking turns (ab).
 //
 // Not thread-safe: one command per process.
 #pragma once
@@ -28,6 +29,7 @@ namespace northstar::tools {
 [[nodiscard]] int RunBenchCompare(const Args& args);
 [[nodiscard]] int RunBenchGate(const Args& args);
 [[nodiscard]] int RunBenchPeers(const Args& args);
+[[nodiscard]] int RunBenchAb(const Args& args);
 
 // "posix" or "uring" (whose Create() may be refused: FailedPrecondition naming the cause).
 [[nodiscard]] absl::StatusOr<std::unique_ptr<vfs::FileSystem>> MakeBenchBackend(
