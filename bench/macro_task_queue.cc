@@ -26,6 +26,8 @@
 // another number of claims than the agents made; extra: claims_in_database, duplicate_claims
 // (claims beyond a task's first) and duplicate_rate (duplicate_claims / claims_in_database).
 // bench/macro_task_queue.h plants a double claim to prove the count can come out above zero.
+#include "bench/macro_task_queue.h"
+
 #include <algorithm>
 #include <atomic>
 #include <barrier>
@@ -39,7 +41,6 @@
 #include "apps/task_queue.h"
 #include "bench/harness.h"
 #include "bench/macro_common.h"
-#include "bench/macro_task_queue.h"
 #include "bench/workload.h"
 #include "engine/db.h"
 #include "util/assert.h"
@@ -66,9 +67,11 @@ std::string DescribeAudit(const apps::ClaimAudit& audit) {
   std::string text = absl::StrFormat(
       "the database holds %d claims of %d tasks: %d duplicate claims on %d tasks (duplicate rate "
       "%.6f), %d claims of missing tasks",
-      audit.claims, audit.claimed_tasks, audit.claims - audit.claimed_tasks,
-      audit.duplicated_tasks, DuplicateRate(audit), audit.claims_of_missing_tasks);
-  if (audit.first_duplicate) absl::StrAppend(&text, ", first duplicated task ", *audit.first_duplicate);
+      audit.claims, audit.claimed_tasks, audit.claims - audit.claimed_tasks, audit.duplicated_tasks,
+      DuplicateRate(audit), audit.claims_of_missing_tasks);
+  if (audit.first_duplicate) {
+    absl::StrAppend(&text, ", first duplicated task ", *audit.first_duplicate);
+  }
   return text;
 }
 
@@ -173,8 +176,9 @@ class TaskQueueClaims final : public BenchCase {
   absl::Status WithAudit(const absl::Status& status, engine::ReadTxn& snapshot) {
     absl::StatusOr<apps::ClaimAudit> audit = apps::AuditClaims(snapshot);
     if (!audit.ok()) {
-      return absl::Status(status.code(), absl::StrCat(status.message(), "; the scan of every "
-                                                      "claim failed: ", audit.status().message()));
+      return absl::Status(status.code(),
+                          absl::StrCat(status.message(), "; the scan of every claim failed: ",
+                                       audit.status().message()));
     }
     audit_ = *audit;
     return absl::Status(status.code(), absl::StrCat(status.message(), "; ", DescribeAudit(*audit)));
@@ -243,7 +247,8 @@ class TaskQueueClaims final : public BenchCase {
   }
 
   const std::optional<PlantedDoubleClaim> plant_;
-  std::optional<apps::ClaimAudit> audit_;  // The last scan of every claim (verify() or a failed op).
+  // The last scan of every claim (verify() or a failed op).
+  std::optional<apps::ClaimAudit> audit_;
   apps::TaskQueueConfig config_;
   uint64_t claims_per_agent_ = 1;
   uint64_t measured_ops_ = 0;
