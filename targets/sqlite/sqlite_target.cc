@@ -41,8 +41,9 @@ class Reader final : public sim::TargetReader {
 
 class Writer final : public sim::TargetWriter {
  public:
-  Writer(SqliteTarget::Lease lease, uint64_t commit_id)
-      : lease_(std::move(lease)), commit_id_(commit_id) {}
+  // `commits` is the target's: in flight while COMMIT runs, poisoned when it fails.
+  Writer(SqliteTarget::Lease lease, uint64_t commit_id, SqliteTarget::Commits& commits)
+      : lease_(std::move(lease)), commit_id_(commit_id), commits_(commits) {}
   ~Writer() override {
     if (!finished_) abort();
   }
@@ -52,19 +53,29 @@ class Writer final : public sim::TargetWriter {
   }
   [[nodiscard]] absl::Status put(const std::string& key, const std::string& value) override {
     NS_ASSERT(!finished_);
+    changed_ = true;
     return lease_.connection().put(key, value);
   }
   [[nodiscard]] absl::StatusOr<bool> del(const std::string& key) override {
     NS_ASSERT(!finished_);
-    return lease_.connection().del(key);
+    absl::StatusOr<bool> deleted = lease_.connection().del(key);
+    if (deleted.ok() && *deleted) changed_ = true;
+    return deleted;
   }
   [[nodiscard]] absl::Status commit() override {
     NS_ASSERT(!finished_);
     finished_ = true;
     SqliteConnection& connection = lease_.connection();
-    absl::Status status = connection.write_commit_id(commit_id_);
+    // A transaction that changed nothing takes no commit id (TG-1, as our engine's).
+    commits_.in_flight++;
+    absl::Status status = changed_ ? connection.write_commit_id(commit_id_) : absl::OkStatus();
     if (status.ok()) status = connection.commit();
-    if (!status.ok()) RollbackIfOpen(connection);
+    if (!status.ok()) {
+      RollbackIfOpen(connection);
+      if (commits_.poisoned.ok()) commits_.poisoned = status;
+    }
+    NS_ASSERT(commits_.in_flight > 0);
+    commits_.in_flight--;
     return status;
   }
   void abort() override {
@@ -76,7 +87,9 @@ class Writer final : public sim::TargetWriter {
  private:
   SqliteTarget::Lease lease_;
   const uint64_t commit_id_;
+  SqliteTarget::Commits& commits_;
   bool finished_ = false;
+  bool changed_ = false;  // A put, or a del that removed a row.
 };
 
 }  // namespace
@@ -158,15 +171,39 @@ void SqliteTarget::release(size_t slot) {
 }
 
 absl::StatusOr<std::unique_ptr<sim::TargetWriter>> SqliteTarget::begin_write() {
+  if (!commits_.poisoned.ok()) return poisoned();
   NS_ASSIGN_OR_RETURN(Lease lease, acquire());
   SqliteConnection& connection = lease.connection();
   absl::Status status = connection.begin_immediate();
+  // With the write lock held, wait for a commit that released it but has not returned yet: a
+  // failed one releases the lock (yielding) before its writer can poison the target.
+  status.Update(wait_for_commits_in_flight());
+  if (status.ok() && !commits_.poisoned.ok()) status = poisoned();
   absl::StatusOr<uint64_t> last = status.ok() ? connection.read_commit_id() : status;
   if (!last.ok()) {
     RollbackIfOpen(connection);
     return last.status();
   }
-  return std::make_unique<Writer>(std::move(lease), *last + 1);
+  return std::make_unique<Writer>(std::move(lease), *last + 1, commits_);
+}
+
+absl::Status SqliteTarget::wait_for_commits_in_flight() {
+  sim::Scheduler& scheduler = environment_.runtime->scheduler();
+  for (uint64_t waits = 0; commits_.in_flight > 0; waits++) {
+    if (!scheduler.running()) {
+      return absl::FailedPreconditionError("sqlite: a commit is in flight outside the simulation");
+    }
+    NS_ASSERT(waits < kConnectionWaitYieldsMax);
+    environment_.runtime->yield(engine::YieldSite::kLockAcquire);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteTarget::poisoned() const {
+  return absl::Status(commits_.poisoned.code(),
+                      absl::StrFormat("sqlite: an earlier commit failed and its outcome is "
+                                      "unknown until recovery: %s",
+                                      commits_.poisoned.message()));
 }
 
 absl::StatusOr<std::unique_ptr<sim::TargetReader>> SqliteTarget::begin_read() {

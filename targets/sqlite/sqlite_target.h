@@ -6,6 +6,10 @@
 // writes its commit id (sim/target.h) into the one-row table ns_commit, so a snapshot's commit id
 // is read from the snapshot itself and recovery tells which prefix of the history survived.
 //
+// A failed commit poisons the target, as it does our engine: its outcome is unknown (the disk
+// may have taken it or not) until recovery, so its commit id must not be given to the next
+// writer; every later begin_write returns that failure. Readers go on.
+//
 // Connections: a pool of up to options.connections handles, opened lazily; a writer or reader
 // holds one for its lifetime, and a fiber that finds none free waits by yielding. Writers run
 // BEGIN IMMEDIATE (SQLite lets one writer in; the others wait in the busy handler); readers run
@@ -51,6 +55,12 @@ class SqliteTarget final : public sim::Target {
 
   [[nodiscard]] const SqliteOptions& options() const { return options_; }
 
+  // Commits of this epoch's writers (they hold a reference).
+  struct Commits {
+    uint32_t in_flight = 0;  // Writers inside commit().
+    absl::Status poisoned;   // The first failed commit.
+  };
+
   // A connection of the pool, held by one writer or reader; returned when the lease ends.
   class Lease {
    public:
@@ -76,6 +86,10 @@ class SqliteTarget final : public sim::Target {
   // Waits (yielding) for a free connection, opening one while the pool is below its size.
   [[nodiscard]] absl::StatusOr<Lease> acquire();
   void release(size_t slot);
+  // begin_write's error once a commit failed.
+  [[nodiscard]] absl::Status poisoned() const;
+  // Yields until no writer is inside commit().
+  [[nodiscard]] absl::Status wait_for_commits_in_flight();
 
   const SqliteOptions options_;
   const sim::Promise promise_;
@@ -84,6 +98,7 @@ class SqliteTarget final : public sim::Target {
   std::unique_ptr<ScopedSqliteScheduler> scheduler_scope_;
   std::unique_ptr<SqliteSimVfs> vfs_;
   std::vector<Slot> slots_;
+  Commits commits_;
 };
 
 // The registry's factory (sim/target_registry.h): InvalidArgument for bad [target.sqlite].

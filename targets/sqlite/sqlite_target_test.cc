@@ -256,22 +256,28 @@ void RunWorkload(Process& process, CrashRun& run, Rng& rng) {
       absl::StatusOr<std::unique_ptr<sim::TargetWriter>> txn = process.target.begin_write();
       if (!txn.ok()) return;
       KeyValues next = run.states.back();
+      bool changed = false;  // A transaction that changes nothing takes no commit id (TG-1).
       const uint64_t ops = 1 + rng.Uniform(6);
       for (uint64_t op = 0; op < ops; op++) {
         const std::string key = absl::StrFormat("key-%02d", rng.Uniform(kKeySpace));
         if (rng.OneIn(4)) {
-          if (!(*txn)->del(key).ok()) return;
-          next.erase(key);
+          absl::StatusOr<bool> deleted = (*txn)->del(key);
+          if (!deleted.ok()) return;
+          EXPECT_EQ(*deleted, next.erase(key) == 1);
+          changed = changed || *deleted;
         } else {
           std::string value = absl::StrFormat("%s@%d-", key, index);
           value.resize(20 + rng.Uniform(400), static_cast<char>('a' + index % 26));
           if (!(*txn)->put(key, value).ok()) return;
           next[key] = value;
+          changed = true;
         }
       }
       EXPECT_EQ((*txn)->commit_id(), run.states.size());
-      run.states.push_back(std::move(next));
-      run.attempted = run.states.size() - 1;
+      if (changed) {
+        run.states.push_back(std::move(next));
+        run.attempted = run.states.size() - 1;
+      }
       if (!(*txn)->commit().ok()) return;
       run.acknowledged = run.attempted;
     }
@@ -342,9 +348,13 @@ constexpr uint64_t kCrashSeeds = 200;
 // The I/Os of the workload run without a crash (seed 0): crash points are drawn among them.
 uint64_t WorkloadIos(const SqliteOptions& options) {
   const CrashRun run = RunCrash(options, /*torn_writes=*/true, /*seed=*/0, /*crash_io_span=*/0);
-  EXPECT_EQ(run.acknowledged, static_cast<uint64_t>(kTransactions));
+  EXPECT_GT(run.acknowledged, 0u);
   return run.workload_ios;
 }
+
+// At most this many commits per run (a transaction that changes nothing takes none): a run that
+// attempted fewer, or acknowledged less than it attempted, was stopped by its crash point.
+uint64_t WorkloadCommits(const SqliteOptions&) { return kTransactions; }
 
 void ExpectNoAcknowledgedCommitLost(const SqliteOptions& options, const char* name) {
   const uint64_t span = WorkloadIos(options);
@@ -354,7 +364,7 @@ void ExpectNoAcknowledgedCommitLost(const SqliteOptions& options, const char* na
   uint64_t in_flight_survived = 0;
   for (uint64_t seed = 1; seed <= kCrashSeeds; seed++) {
     const CrashRun run = RunCrash(options, /*torn_writes=*/true, seed, span);
-    if (run.attempted < kTransactions || run.acknowledged < kTransactions) crashed++;
+    if (run.attempted < WorkloadCommits(options) || run.acknowledged < run.attempted) crashed++;
     acknowledged_total += run.acknowledged;
     if (run.recovered_id > run.acknowledged) in_flight_survived++;
     const std::string violation = NoneLostViolation(run);
