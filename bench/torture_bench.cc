@@ -1,5 +1,5 @@
 // sim/torture_smoke_seeds: the throughput of the product's main job, `northstar torture` of
-// scenarios/smoke.toml, run the way users run it: forked worker processes (tools::RunWorkers),
+// scenarios/smoke.toml, run the way users run it: forked worker processes (torture::RunWorkers),
 // kJobs at a time. One op is a batch of seeds (200 at scale 1); each op takes the next seeds
 // after the previous op's, so a repeat never runs a seed twice and every repeat runs the same
 // ones. Extra: what an average seed did, so that "seeds per hour" means real work.
@@ -13,7 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "bench/harness.h"
 #include "sim/scenario_io.h"
-#include "tools/torture.h"
+#include "torture/torture.h"
 
 #ifndef NORTHSTAR_SOURCE_DIR
 #error "NORTHSTAR_SOURCE_DIR must name the source tree (for scenarios/smoke.toml)"
@@ -37,13 +37,13 @@ class TortureSmokeSeeds final : public BenchCase {
 
   absl::Status op(uint64_t index) override {
     const sim::Scenario& scenario = scenarios_.front();
-    const tools::SeedPlan plan({scenario.seed + index * seeds_per_op_}, 0, 1, seeds_per_op_);
-    tools::WorkerOptions options;
+    const torture::SeedPlan plan({scenario.seed + index * seeds_per_op_}, 0, 1, seeds_per_op_);
+    torture::WorkerOptions options;
     options.jobs = kJobs;
     uint64_t seeds = 0;
-    tools::RunWorkers(
+    torture::RunWorkers(
         scenarios_, plan, options,
-        [&](const tools::SeedOutcome& outcome) {
+        [&](const torture::SeedOutcome& outcome) {
           seeds++;
           if (outcome.verdict != scenario.expect) failures_++;
           total_.transactions += outcome.stats.transactions;

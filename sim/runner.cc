@@ -1,5 +1,8 @@
 #include "sim/runner.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 #include "absl/strings/str_format.h"
 #include "sim/crash_points.h"
 #include "sim/runner_internal.h"
@@ -262,8 +265,47 @@ RunResult Run::execute(const RunOptions& options) {
 
 }  // namespace internal
 
+namespace {
+
+constexpr PlantedBug kAllPlantedBugs[] = {
+    PlantedBug::kNone,          PlantedBug::kAckWithoutSync,    PlantedBug::kClaimWithoutCheck,
+    PlantedBug::kAsOfOffByOne, PlantedBug::kIngestResumeSkips, PlantedBug::kAbort};
+
+}  // namespace
+
+const char* PlantedBugName(PlantedBug bug) {
+  switch (bug) {
+    case PlantedBug::kNone:
+      return "none";
+    case PlantedBug::kAckWithoutSync:
+      return "ack-without-sync";
+    case PlantedBug::kClaimWithoutCheck:
+      return "claim-without-check";
+    case PlantedBug::kAsOfOffByOne:
+      return "as-of-off-by-one";
+    case PlantedBug::kIngestResumeSkips:
+      return "ingest-resume-skips";
+    case PlantedBug::kAbort:
+      return "abort";
+  }
+  NS_ASSERT_MSG(false, "unknown PlantedBug");
+  return "unknown";
+}
+
+std::optional<PlantedBug> PlantedBugFromName(std::string_view name) {
+  for (PlantedBug bug : kAllPlantedBugs) {
+    if (name == PlantedBugName(bug)) return bug;
+  }
+  return std::nullopt;
+}
+
 absl::StatusOr<RunResult> RunScenario(const Scenario& scenario, const RunOptions& options) {
   NS_RETURN_IF_ERROR(ValidateScenario(scenario));
+  if (options.planted_bug == PlantedBug::kAbort) {
+    std::fprintf(stderr, "northstar: planted bug 'abort' on seed 0x%llx\n",
+                 static_cast<unsigned long long>(scenario.seed));
+    std::abort();
+  }
   NS_RETURN_IF_ERROR(MakeTarget(scenario, options.planted_bug).status());
   if (scenario.faults.crash_points == CrashPointMode::kEveryIo) {
     return RunCrashPoints(scenario, options);

@@ -15,6 +15,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "sim/scenario.h"
@@ -53,7 +54,8 @@ struct RunResult {
 };
 
 // Bugs the runner can plant in the system under test, to prove the checkers fire (each
-// checker's test runs with its bug and expects its verdict).
+// checker's test runs with its bug and expects its verdict). The one list of planted bugs:
+// torture, run, replay and shrink take them by name (--plant-bug).
 enum class PlantedBug {
   kNone,
   // The engine acknowledges commits without syncing the log (kLogNoSync), while the model
@@ -70,7 +72,15 @@ enum class PlantedBug {
   // recovered state is a prefix of the commits (the model follows the writers), but the ingest
   // misses a record, which only the code-graph checker sees.
   kIngestResumeSkips,
+  // The run calls abort() before it starts, as a failed assertion would: the worker-crash path
+  // of torture, run and replay (a dead worker is a recorded failure with a repro file).
+  kAbort,
 };
+
+// "none", "ack-without-sync", "claim-without-check", "as-of-off-by-one", "ingest-resume-skips",
+// "abort": the names of --plant-bug and of repro files' "# planted bug:" line.
+[[nodiscard]] const char* PlantedBugName(PlantedBug bug);
+[[nodiscard]] std::optional<PlantedBug> PlantedBugFromName(std::string_view name);
 
 struct RunOptions {
   TraceOptions trace;

@@ -32,8 +32,6 @@ std::string EscapeByte(unsigned char byte) {
 
 }  // namespace
 
-int ExitCodeFor(const absl::Status& status) { return status.ok() ? kExitOk : kExitBadInput; }
-
 int ReportError(std::string_view command, const absl::Status& status) {
   std::cerr << absl::StrFormat("northstar %s: %s\n", command, status.message());
   return ExitCodeFor(status);

@@ -18,16 +18,11 @@
 #include "absl/status/statusor.h"
 #include "boost/program_options.hpp"
 
+#include "util/exit_codes.h"
+
 namespace northstar::tools {
 
 namespace po = boost::program_options;
-
-// Exit codes, the same for every subcommand (DESIGN.md, "The command line").
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitCheckFailed = 1;    // A check found a failure; kv: key not found.
-inline constexpr int kExitBadInput = 2;       // Bad usage, or input that cannot be used.
-inline constexpr int kExitLiveness = 3;       // Deadlock, step budget (run, torture).
-inline constexpr int kExitWorkerCrashed = 4;  // A worker process died (torture).
 
 using Args = std::vector<std::string>;
 
@@ -43,12 +38,6 @@ using Args = std::vector<std::string>;
 [[nodiscard]] int RunShrink(const Args& args);
 [[nodiscard]] int RunBench(const Args& args);
 [[nodiscard]] int RunCartridge(const Args& args);
-
-// The exit code for an error status from the library. Every error a command meets (a missing
-// file, a file that is not a database, corruption met while reading, a key too long, EIO) means
-// its input could not be used: kExitBadInput. A check's findings are not errors: validate
-// returns kExitCheckFailed itself.
-[[nodiscard]] int ExitCodeFor(const absl::Status& status);
 
 // Prints "northstar <command>: <message>" to stderr and returns ExitCodeFor(status).
 [[nodiscard]] int ReportError(std::string_view command, const absl::Status& status);

@@ -21,7 +21,7 @@
 #include "gmock/gmock.h"
 #include "nlohmann/json.hpp"
 #include "gtest/gtest.h"
-#include "tools/torture.h"
+#include "torture/torture.h"
 #include "util/testing.h"
 #include "vfs/posix.h"
 
@@ -744,7 +744,7 @@ TEST_F(CliTest, TortureShardsSplitTheSeeds) {
 }
 
 TEST(SeedPlanTest, ShardsCoverTheUnshardedSeedsOnce) {
-  const SeedPlan whole({0x10, 0x100}, 0, 1, 7);
+  const torture::SeedPlan whole({0x10, 0x100}, 0, 1, 7);
   ASSERT_EQ(whole.item_count(), 14u);
   std::multiset<std::pair<uint32_t, uint64_t>> expected;
   for (uint64_t index = 0; index < 14; index++) {
@@ -752,14 +752,14 @@ TEST(SeedPlanTest, ShardsCoverTheUnshardedSeedsOnce) {
   }
   std::multiset<std::pair<uint32_t, uint64_t>> sharded;
   for (uint32_t shard = 0; shard < 3; shard++) {
-    const SeedPlan plan({0x10, 0x100}, shard, 3, 7);
+    const torture::SeedPlan plan({0x10, 0x100}, shard, 3, 7);
     for (uint64_t index = 0; index < *plan.item_count(); index++) {
       sharded.insert({plan.item(index).scenario_index, plan.item(index).seed});
     }
   }
   EXPECT_EQ(sharded, expected);
-  EXPECT_EQ(SeedPlan({1}, 2, 3, 2).item_count(), 0u);
-  EXPECT_EQ(SeedPlan({1}, 0, 1, std::nullopt).item_count(), std::nullopt);
+  EXPECT_EQ(torture::SeedPlan({1}, 2, 3, 2).item_count(), 0u);
+  EXPECT_EQ(torture::SeedPlan({1}, 0, 1, std::nullopt).item_count(), std::nullopt);
 }
 
 TEST_F(CliTest, TortureStopsAtTheTimeBudget) {

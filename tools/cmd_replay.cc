@@ -6,8 +6,8 @@
 
 #include "absl/strings/str_format.h"
 #include "tools/cli.h"
-#include "tools/repro.h"
-#include "tools/torture.h"
+#include "torture/repro.h"
+#include "torture/torture.h"
 
 namespace northstar::tools {
 namespace {
@@ -40,16 +40,16 @@ std::optional<int> Parse(const Args& argv, std::string& path) {
 int RunReplay(const Args& argv) {
   std::string path;
   if (auto exit_code = Parse(argv, path)) return *exit_code;
-  absl::StatusOr<Repro> repro = ReadRepro(path);
+  absl::StatusOr<torture::Repro> repro = torture::ReadRepro(path);
   if (!repro.ok()) return ReportError(kHelp.name, repro.status());
   const sim::Scenario& scenario = repro->scenario;
 
-  SeedOutcome outcome;
+  torture::SeedOutcome outcome;
   if (scenario.expect == sim::Verdict::kWorkerCrash) {
-    outcome = RunSeedIsolated(scenario, repro->bug);
+    outcome = torture::RunSeedIsolated(scenario, repro->bug);
   } else {
     const auto start = std::chrono::steady_clock::now();
-    absl::StatusOr<sim::RunResult> result = RunSeed(scenario, repro->bug);
+    absl::StatusOr<sim::RunResult> result = torture::RunSeed(scenario, repro->bug);
     if (!result.ok()) return ReportError(kHelp.name, result.status());
     outcome.verdict = result->verdict;
     outcome.message = result->message;
@@ -60,25 +60,25 @@ int RunReplay(const Args& argv) {
   }
   const bool reproduces = outcome.verdict == scenario.expect;
   std::cout << absl::StrFormat("%s: %s seed %s (%s)\n", sim::VerdictName(outcome.verdict),
-                               scenario.name, FormatSeed(scenario.seed),
-                               FormatStats(outcome.stats, outcome.elapsed_ms));
+                               scenario.name, torture::FormatSeed(scenario.seed),
+                               torture::FormatStats(outcome.stats, outcome.elapsed_ms));
   if (outcome.verdict != sim::Verdict::kPass) {
-    std::cout << absl::StrFormat("  %s\n", FailureLine(outcome.verdict, outcome.message));
+    std::cout << absl::StrFormat("  %s\n", torture::FailureLine(outcome.verdict, outcome.message));
   }
   std::cout << absl::StrFormat("expected %s: %s\n", sim::VerdictName(scenario.expect),
                                reproduces ? "reproduces" : "does not reproduce");
   const std::string hash =
-      outcome.trace_hash ? FormatTraceHash(*outcome.trace_hash) : std::string("none");
+      outcome.trace_hash ? torture::FormatTraceHash(*outcome.trace_hash) : std::string("none");
   if (!repro->trace_hash) {
     std::cout << absl::StrFormat("trace hash %s: none recorded\n", hash);
   } else if (outcome.trace_hash == repro->trace_hash) {
     std::cout << absl::StrFormat("trace hash %s: same build: trace hash matches\n", hash);
   } else {
     std::cout << absl::StrFormat("trace hash %s, recorded %s: differs (different build?)\n", hash,
-                                 FormatTraceHash(*repro->trace_hash));
-    if (!repro->build.empty() && repro->build != BuildDescription()) {
+                                 torture::FormatTraceHash(*repro->trace_hash));
+    if (!repro->build.empty() && repro->build != torture::BuildDescription()) {
       std::cout << absl::StrFormat("  recorded build: %s\n  this build:     %s\n", repro->build,
-                                   BuildDescription());
+                                   torture::BuildDescription());
     }
   }
   return reproduces ? kExitOk : kExitCheckFailed;

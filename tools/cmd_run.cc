@@ -10,7 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "sim/scenario_io.h"
 #include "tools/cli.h"
-#include "tools/repro.h"
+#include "torture/repro.h"
 
 namespace northstar::tools {
 namespace {
@@ -75,10 +75,10 @@ std::optional<int> Parse(const Args& argv, Flags& flags) {
     return exit_code;
   }
   if (flags.scenario_path.empty()) return UsageError(kHelp.name, "missing <scenario.toml>");
-  if (!PlantedBugFromName(flags.plant_bug)) {
+  if (!sim::PlantedBugFromName(flags.plant_bug)) {
     return UsageError(kHelp.name, absl::StrFormat("unknown planted bug '%s'", flags.plant_bug));
   }
-  if (!flags.seed.empty() && !ParseSeed(flags.seed)) {
+  if (!flags.seed.empty() && !torture::ParseSeed(flags.seed)) {
     return UsageError(kHelp.name, absl::StrFormat("--seed '%s' is not a hex seed", flags.seed));
   }
   if (!flags.crash_points.empty() && !sim::CrashPointModeFromName(flags.crash_points)) {
@@ -130,14 +130,14 @@ absl::Status OpenTraceFiles(const Flags& flags, TraceFiles& files, sim::RunOptio
 }
 
 // The second run of --check-determinism: the exit code.
-int CheckDeterminism(const sim::Scenario& scenario, PlantedBug bug, const sim::RunResult& first) {
-  absl::StatusOr<sim::RunResult> second = RunSeed(scenario, bug);
+int CheckDeterminism(const sim::Scenario& scenario, sim::PlantedBug bug, const sim::RunResult& first) {
+  absl::StatusOr<sim::RunResult> second = torture::RunSeed(scenario, bug);
   if (!second.ok()) return ReportError(kHelp.name, second.status());
   if (second->trace_hash != first.trace_hash || second->verdict != first.verdict) {
     std::cout << absl::StrFormat(
         "not deterministic: seed %s gave trace hash %s (%s), then %s (%s)\n",
-        FormatSeed(scenario.seed), FormatTraceHash(first.trace_hash),
-        sim::VerdictName(first.verdict), FormatTraceHash(second->trace_hash),
+        torture::FormatSeed(scenario.seed), torture::FormatTraceHash(first.trace_hash),
+        sim::VerdictName(first.verdict), torture::FormatTraceHash(second->trace_hash),
         sim::VerdictName(second->verdict));
     return kExitCheckFailed;
   }
@@ -152,11 +152,11 @@ int RunRun(const Args& argv) {
   if (auto exit_code = Parse(argv, flags)) return *exit_code;
   absl::StatusOr<sim::Scenario> scenario = sim::ReadScenarioFile(flags.scenario_path);
   if (!scenario.ok()) return ReportError(kHelp.name, scenario.status());
-  if (!flags.seed.empty()) scenario->seed = *ParseSeed(flags.seed);
+  if (!flags.seed.empty()) scenario->seed = *torture::ParseSeed(flags.seed);
   if (!flags.crash_points.empty()) {
     scenario->faults.crash_points = *sim::CrashPointModeFromName(flags.crash_points);
   }
-  const PlantedBug bug = *PlantedBugFromName(flags.plant_bug);
+  const sim::PlantedBug bug = *sim::PlantedBugFromName(flags.plant_bug);
 
   TraceFiles files;
   sim::RunOptions options;
@@ -164,7 +164,7 @@ int RunRun(const Args& argv) {
     return ReportError(kHelp.name, opened);
   }
   const auto start = std::chrono::steady_clock::now();
-  absl::StatusOr<sim::RunResult> result = RunSeedInWorkers(*scenario, bug, flags.jobs, options);
+  absl::StatusOr<sim::RunResult> result = torture::RunSeedInWorkers(*scenario, bug, flags.jobs, options);
   const double elapsed_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   if (!result.ok()) return ReportError(kHelp.name, result.status());
@@ -173,8 +173,8 @@ int RunRun(const Args& argv) {
   std::cout << absl::StrFormat(
       "%s%s: %s seed %s trace %s (%s)\n", sim::VerdictName(result->verdict),
       as_expected && result->verdict != sim::Verdict::kPass ? " (as expected)" : "", scenario->name,
-      FormatSeed(scenario->seed), FormatTraceHash(result->trace_hash),
-      FormatStats(result->stats, elapsed_ms));
+      torture::FormatSeed(scenario->seed), torture::FormatTraceHash(result->trace_hash),
+      torture::FormatStats(result->stats, elapsed_ms));
   if (result->stats.crash_states > 0) {
     std::cout << absl::StrFormat(
         "crash points: checked %s crash states over %s I/O indexes (every I/O)\n",
@@ -184,17 +184,17 @@ int RunRun(const Args& argv) {
     if (result->verdict == sim::Verdict::kPass) {
       std::cout << absl::StrFormat("  expected %s\n", sim::VerdictName(scenario->expect));
     } else {
-      std::cout << absl::StrFormat("  %s\n", FailureLine(result->verdict, result->message));
+      std::cout << absl::StrFormat("  %s\n", torture::FailureLine(result->verdict, result->message));
       // A failed crash state of crash_points = "every-io" is recorded as its own scenario.
       absl::StatusOr<std::string> path =
-          WriteRepro({result->repro_scenario.value_or(*scenario), result->verdict, result->message,
+          torture::WriteRepro({result->repro_scenario.value_or(*scenario), result->verdict, result->message,
                       result->trace_hash, bug},
                      flags.out_dir);
       if (!path.ok()) return ReportError(kHelp.name, path.status());
       std::cout << absl::StrFormat("reproduce: northstar replay %s\n", *path);
     }
   }
-  int exit_code = ExitCodeForVerdict(result->verdict, scenario->expect);
+  int exit_code = torture::ExitCodeForVerdict(result->verdict, scenario->expect);
   if (flags.check_determinism) {
     exit_code = std::max(exit_code, CheckDeterminism(*scenario, bug, *result));
   }

@@ -11,8 +11,8 @@
 #include "sim/scenario_io.h"
 #include "sim/shrink.h"
 #include "tools/cli.h"
-#include "tools/repro.h"
-#include "tools/torture.h"
+#include "torture/repro.h"
+#include "torture/torture.h"
 #include "util/assert.h"
 
 namespace northstar::tools {
@@ -68,7 +68,7 @@ std::optional<int> Parse(const Args& argv, Flags& flags) {
                                                   "30s, 10m or 1h30m",
                                                   flags.time_budget));
   }
-  if (!flags.plant_bug.empty() && !PlantedBugFromName(flags.plant_bug)) {
+  if (!flags.plant_bug.empty() && !sim::PlantedBugFromName(flags.plant_bug)) {
     return UsageError(kHelp.name, absl::StrFormat("unknown planted bug '%s'", flags.plant_bug));
   }
   if (flags.out_path.empty()) {
@@ -80,12 +80,12 @@ std::optional<int> Parse(const Args& argv, Flags& flags) {
 
 // Runs a candidate as replay would: a worker crash in a child process, so that it becomes the
 // verdict instead of ending the shrink.
-sim::ScenarioRunner RunnerFor(PlantedBug bug, bool isolated) {
+sim::ScenarioRunner RunnerFor(sim::PlantedBug bug, bool isolated) {
   if (!isolated) {
-    return [bug](const sim::Scenario& scenario) { return RunSeed(scenario, bug); };
+    return [bug](const sim::Scenario& scenario) { return torture::RunSeed(scenario, bug); };
   }
   return [bug](const sim::Scenario& scenario) -> absl::StatusOr<sim::RunResult> {
-    const SeedOutcome outcome = RunSeedIsolated(scenario, bug);
+    const torture::SeedOutcome outcome = torture::RunSeedIsolated(scenario, bug);
     return sim::RunResult{.verdict = outcome.verdict,
                           .message = outcome.message,
                           .trace_hash = outcome.trace_hash.value_or(0),
@@ -127,12 +127,12 @@ void PrintSizes(const sim::ShrinkResult& result) {
             << SizeLine("steps", before.steps, after.steps, true);
 }
 
-// The repro file of the shrunk scenario: FormatRepro's, with a line saying where it came from.
-std::string ShrunkText(const sim::ShrinkResult& result, PlantedBug bug, const Flags& flags) {
+// The repro file of the shrunk scenario: torture::FormatRepro's, with a line saying where it came from.
+std::string ShrunkText(const sim::ShrinkResult& result, sim::PlantedBug bug, const Flags& flags) {
   const bool crashed = result.verdict == sim::Verdict::kWorkerCrash;
-  const ReproInfo info{result.scenario, result.verdict, result.shrunk.message,
+  const torture::ReproInfo info{result.scenario, result.verdict, result.shrunk.message,
                        crashed ? std::nullopt : std::optional(result.shrunk.trace_hash), bug};
-  const std::string text = FormatRepro(info, flags.out_path);
+  const std::string text = torture::FormatRepro(info, flags.out_path);
   const size_t reproduce = text.find("\n# reproduce: ");
   NS_ASSERT(reproduce != std::string::npos);
   return absl::StrFormat("%s# shrunk from %s: ops %s -> %s (%d runs)\n%s",
@@ -151,7 +151,7 @@ absl::Status WriteText(const std::string& path, const std::string& text) {
 
 // Reads the written file back and runs it once: the exit code.
 int CheckWritten(const std::string& path, const sim::ShrinkResult& shrunk, bool isolated) {
-  absl::StatusOr<Repro> repro = ReadRepro(path);
+  absl::StatusOr<torture::Repro> repro = torture::ReadRepro(path);
   if (!repro.ok()) return ReportError(kHelp.name, repro.status());
   absl::StatusOr<sim::RunResult> result = RunnerFor(repro->bug, isolated)(repro->scenario);
   if (!result.ok()) return ReportError(kHelp.name, result.status());
@@ -162,7 +162,7 @@ int CheckWritten(const std::string& path, const sim::ShrinkResult& shrunk, bool 
   }
   std::string trace = "no trace hash (the worker crashed)";
   if (!isolated) {
-    trace = absl::StrFormat("trace %s%s", FormatTraceHash(result->trace_hash),
+    trace = absl::StrFormat("trace %s%s", torture::FormatTraceHash(result->trace_hash),
                             result->trace_hash == shrunk.shrunk.trace_hash ? "" : " (differs!)");
   }
   std::cout << absl::StrFormat("wrote %s: it reproduces %s, %s\nreproduce: northstar replay %s\n",
@@ -173,13 +173,13 @@ int CheckWritten(const std::string& path, const sim::ShrinkResult& shrunk, bool 
 // The outcome when the input does not fail as expected: the exit code.
 int NotFailing(const sim::Scenario& scenario, const sim::ShrinkResult& result) {
   std::cout << absl::StrFormat("%s: %s seed %s", sim::VerdictName(result.verdict), scenario.name,
-                               FormatSeed(scenario.seed));
+                               torture::FormatSeed(scenario.seed));
   if (result.verdict == sim::Verdict::kPass) {
     std::cout << ": the scenario does not fail; nothing to shrink\n";
   } else {
     std::cout << absl::StrFormat(": expected %s: does not reproduce; nothing to shrink\n  %s\n",
                                  sim::VerdictName(scenario.expect),
-                                 FailureLine(result.verdict, result.original.message));
+                                 torture::FailureLine(result.verdict, result.original.message));
   }
   return kExitCheckFailed;
 }
@@ -189,12 +189,12 @@ int NotFailing(const sim::Scenario& scenario, const sim::ShrinkResult& result) {
 int RunShrink(const Args& argv) {
   Flags flags;
   if (auto exit_code = Parse(argv, flags)) return *exit_code;
-  absl::StatusOr<Repro> repro = ReadRepro(flags.input_path);
+  absl::StatusOr<torture::Repro> repro = torture::ReadRepro(flags.input_path);
   if (!repro.ok()) return ReportError(kHelp.name, repro.status());
   const sim::Scenario& scenario = repro->scenario;
-  const PlantedBug bug =
-      flags.plant_bug.empty() ? repro->bug : *PlantedBugFromName(flags.plant_bug);
-  const bool isolated = scenario.expect == sim::Verdict::kWorkerCrash || bug == PlantedBug::kAbort;
+  const sim::PlantedBug bug =
+      flags.plant_bug.empty() ? repro->bug : *sim::PlantedBugFromName(flags.plant_bug);
+  const bool isolated = scenario.expect == sim::Verdict::kWorkerCrash || bug == sim::PlantedBug::kAbort;
 
   sim::ShrinkOptions options;
   options.run = RunnerFor(bug, isolated);
@@ -216,10 +216,10 @@ int RunShrink(const Args& argv) {
 
   std::cout << absl::StrFormat(
       "shrunk %s: %s seed %s in %d runs, %d passes, %.2f s%s\n", sim::VerdictName(result->verdict),
-      scenario.name, FormatSeed(scenario.seed), result->runs, result->passes, elapsed_s,
+      scenario.name, torture::FormatSeed(scenario.seed), result->runs, result->passes, elapsed_s,
       result->budget_spent ? " (budget spent: it may shrink further)" : "");
   PrintSizes(*result);
-  std::cout << absl::StrFormat("  %s\n", FailureLine(result->verdict, result->shrunk.message));
+  std::cout << absl::StrFormat("  %s\n", torture::FailureLine(result->verdict, result->shrunk.message));
   if (absl::Status written = WriteText(flags.out_path, ShrunkText(*result, bug, flags));
       !written.ok()) {
     return ReportError(kHelp.name, written);

@@ -13,8 +13,8 @@
 #include "absl/strings/str_format.h"
 #include "sim/scenario_io.h"
 #include "tools/cli.h"
-#include "tools/repro.h"
-#include "tools/torture.h"
+#include "torture/repro.h"
+#include "torture/torture.h"
 
 namespace northstar::tools {
 namespace {
@@ -103,19 +103,19 @@ std::optional<int> Parse(const Args& argv, Flags& flags) {
                                                   "30s, 10m or 1h30m",
                                                   flags.time_budget));
   }
-  if (flags.jobs == 0 || flags.jobs > kJobsMax) {
-    return UsageError(kHelp.name, absl::StrFormat("--jobs must be in [1, %d]", kJobsMax));
+  if (flags.jobs == 0 || flags.jobs > torture::kJobsMax) {
+    return UsageError(kHelp.name, absl::StrFormat("--jobs must be in [1, %d]", torture::kJobsMax));
   }
   if (!ParseShard(flags.shard)) {
     return UsageError(kHelp.name,
                       absl::StrFormat("--shard '%s' is not I/N with 0 <= I < N", flags.shard));
   }
   for (const std::string* seed : {&flags.first_seed, &flags.crash_worker_on_seed}) {
-    if (!seed->empty() && !ParseSeed(*seed)) {
+    if (!seed->empty() && !torture::ParseSeed(*seed)) {
       return UsageError(kHelp.name, absl::StrFormat("'%s' is not a hex seed", *seed));
     }
   }
-  if (!PlantedBugFromName(flags.plant_bug)) {
+  if (!sim::PlantedBugFromName(flags.plant_bug)) {
     return UsageError(kHelp.name, absl::StrFormat("unknown planted bug '%s'", flags.plant_bug));
   }
   return std::nullopt;
@@ -166,38 +166,38 @@ int RunTorture(const Args& argv) {
   for (const std::string& path : *paths) {
     absl::StatusOr<sim::Scenario> scenario = sim::ReadScenarioFile(path);
     if (!scenario.ok()) return ReportError(kHelp.name, scenario.status());
-    first_seeds.push_back(flags.first_seed.empty() ? scenario->seed : *ParseSeed(flags.first_seed));
+    first_seeds.push_back(flags.first_seed.empty() ? scenario->seed : *torture::ParseSeed(flags.first_seed));
     scenarios.push_back(*std::move(scenario));
   }
   const auto [shard_index, shard_count] = *ParseShard(flags.shard);
-  const SeedPlan plan(
+  const torture::SeedPlan plan(
       first_seeds, shard_index, shard_count,
       flags.seeds != 0 ? std::optional<uint64_t>(flags.seeds) : std::nullopt);
-  WorkerOptions options;
+  torture::WorkerOptions options;
   options.jobs = flags.jobs;
   const auto start = std::chrono::steady_clock::now();
   if (!flags.time_budget.empty()) options.deadline = start + *ParseDuration(flags.time_budget);
-  options.bug = *PlantedBugFromName(flags.plant_bug);
+  options.bug = *sim::PlantedBugFromName(flags.plant_bug);
   options.check_determinism = flags.check_determinism;
   if (!flags.crash_worker_on_seed.empty()) {
-    options.crash_on_seed = ParseSeed(flags.crash_worker_on_seed);
+    options.crash_on_seed = torture::ParseSeed(flags.crash_worker_on_seed);
   }
 
-  TortureReport report(scenarios, *paths);
-  Progress progress(plan.item_count(), options.deadline);
-  const auto on_outcome = [&](const SeedOutcome& outcome) {
+  torture::TortureReport report(scenarios, *paths);
+  torture::Progress progress(plan.item_count(), options.deadline);
+  const auto on_outcome = [&](const torture::SeedOutcome& outcome) {
     const sim::Scenario& scenario = scenarios[outcome.item.scenario_index];
     const bool passed = outcome.verdict == scenario.expect && !outcome.nondeterministic;
     std::string repro_path;
     if (!passed && outcome.verdict != sim::Verdict::kPass) {
-      ReproInfo info{scenario, outcome.verdict, outcome.message, outcome.trace_hash, options.bug};
+      torture::ReproInfo info{scenario, outcome.verdict, outcome.message, outcome.trace_hash, options.bug};
       info.scenario.seed = outcome.item.seed;
       // A failed crash state of crash_points = "every-io" replays alone.
       if (outcome.crash_state) {
         info.scenario = sim::CrashStateScenario(info.scenario, *outcome.crash_state);
       }
-      if (options.crash_on_seed == outcome.item.seed) info.bug = PlantedBug::kAbort;
-      absl::StatusOr<std::string> written = WriteRepro(info, flags.out_dir);
+      if (options.crash_on_seed == outcome.item.seed) info.bug = sim::PlantedBug::kAbort;
+      absl::StatusOr<std::string> written = torture::WriteRepro(info, flags.out_dir);
       if (written.ok()) {
         repro_path = *written;
       } else {
@@ -210,19 +210,19 @@ int RunTorture(const Args& argv) {
   if (flags.max_failures > 0) {
     options.stop = [&] { return report.failures().size() >= flags.max_failures; };
   }
-  RunWorkers(scenarios, plan, options, on_outcome,
+  torture::RunWorkers(scenarios, plan, options, on_outcome,
              [&] { progress.update(report.seeds(), report.failures().size()); });
   progress.update(report.seeds(), report.failures().size(), /*force=*/true);
   progress.finish();
   report.finish(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 
   std::cout << absl::StrFormat("torture: shard %s, %d jobs, %s\n", flags.shard, flags.jobs,
-                               BuildDescription());
+                               torture::BuildDescription());
   report.print_summary(std::cout);
   if (flags.check_determinism) {
     const auto nondeterministic =
         std::count_if(report.failures().begin(), report.failures().end(),
-                      [](const TortureReport::Failure& f) { return f.outcome.nondeterministic; });
+                      [](const torture::TortureReport::Failure& f) { return f.outcome.nondeterministic; });
     if (nondeterministic == 0) {
       std::cout << "determinism: every seed ran twice with the same trace hash\n";
     } else {

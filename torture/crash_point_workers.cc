@@ -22,11 +22,11 @@
 
 #include "absl/strings/str_format.h"
 #include "sim/crash_points.h"
-#include "tools/cli.h"
-#include "tools/repro.h"
+#include "util/exit_codes.h"
+#include "torture/repro.h"
 #include "util/assert.h"
 
-namespace northstar::tools {
+namespace northstar::torture {
 namespace {
 
 constexpr uint64_t kChunksPerJob = 64;
@@ -123,14 +123,14 @@ std::string ReadToEnd(CrashWorker& worker, int& status) {
 
 }  // namespace
 
-absl::StatusOr<sim::RunResult> RunSeedInWorkers(const sim::Scenario& scenario, PlantedBug bug,
+absl::StatusOr<sim::RunResult> RunSeedInWorkers(const sim::Scenario& scenario, sim::PlantedBug bug,
                                                 uint32_t jobs, sim::RunOptions options) {
-  if (jobs <= 1 || bug == PlantedBug::kAbort ||
+  if (jobs <= 1 || bug == sim::PlantedBug::kAbort ||
       scenario.faults.crash_points != sim::CrashPointMode::kEveryIo) {
     return RunSeed(scenario, bug, std::move(options));
   }
   if (absl::Status valid = sim::ValidateScenario(scenario); !valid.ok()) return valid;
-  if (bug == PlantedBug::kAckWithoutSync) options.planted_bug = sim::PlantedBug::kAckWithoutSync;
+  options.planted_bug = bug;
   const sim::CrashPointReference reference = sim::RunCrashPointReference(scenario, options);
   if (reference.result.verdict != sim::Verdict::kPass) return reference.result;
   const uint64_t io_count = reference.plan.io_count();
@@ -165,4 +165,4 @@ absl::StatusOr<sim::RunResult> RunSeedInWorkers(const sim::Scenario& scenario, P
   return merged;
 }
 
-}  // namespace northstar::tools
+}  // namespace northstar::torture

@@ -1,4 +1,4 @@
-#include "tools/repro.h"
+#include "torture/repro.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -9,7 +9,7 @@
 
 #include "absl/strings/str_format.h"
 #include "sim/scenario_io.h"
-#include "tools/cli.h"
+#include "util/exit_codes.h"
 #include "util/build_stamp.h"
 #include "util/status.h"
 
@@ -20,7 +20,7 @@
 #define NORTHSTAR_BUILD_TYPE "unknown"
 #endif
 
-namespace northstar::tools {
+namespace northstar::torture {
 namespace {
 
 constexpr std::string_view kHeaderRepro = "# northstar repro: ";
@@ -51,33 +51,9 @@ std::optional<std::string> CommentValue(const std::string& text, std::string_vie
 
 }  // namespace
 
-const char* PlantedBugName(PlantedBug bug) {
-  switch (bug) {
-    case PlantedBug::kNone:
-      return "none";
-    case PlantedBug::kAckWithoutSync:
-      return "ack-without-sync";
-    case PlantedBug::kAbort:
-      return "abort";
-  }
-  return "?";
-}
-
-std::optional<PlantedBug> PlantedBugFromName(std::string_view name) {
-  for (PlantedBug bug : {PlantedBug::kNone, PlantedBug::kAckWithoutSync, PlantedBug::kAbort}) {
-    if (name == PlantedBugName(bug)) return bug;
-  }
-  return std::nullopt;
-}
-
-absl::StatusOr<sim::RunResult> RunSeed(const sim::Scenario& scenario, PlantedBug bug,
+absl::StatusOr<sim::RunResult> RunSeed(const sim::Scenario& scenario, sim::PlantedBug bug,
                                        sim::RunOptions options) {
-  if (bug == PlantedBug::kAbort) {
-    std::fprintf(stderr, "northstar: planted bug 'abort' on seed %s\n",
-                 FormatSeed(scenario.seed).c_str());
-    std::abort();
-  }
-  if (bug == PlantedBug::kAckWithoutSync) options.planted_bug = sim::PlantedBug::kAckWithoutSync;
+  options.planted_bug = bug;
   return sim::RunScenario(scenario, options);
 }
 
@@ -159,8 +135,8 @@ std::string FormatRepro(const ReproInfo& info, std::string_view path) {
                           info.trace_hash ? FormatTraceHash(*info.trace_hash)
                                           : std::string("none (the worker crashed)"));
   text += absl::StrFormat("%s%s\n", kHeaderBuild, BuildDescription());
-  if (info.bug != PlantedBug::kNone) {
-    text += absl::StrFormat("%s%s\n", kHeaderPlantedBug, PlantedBugName(info.bug));
+  if (info.bug != sim::PlantedBug::kNone) {
+    text += absl::StrFormat("%s%s\n", kHeaderPlantedBug, sim::PlantedBugName(info.bug));
   }
   text += absl::StrFormat("# reproduce: northstar replay %s\n\n", path);
   return text + sim::FormatScenario(scenario);
@@ -197,7 +173,7 @@ absl::StatusOr<Repro> ReadRepro(const std::string& path) {
     }
   }
   if (std::optional<std::string> bug = CommentValue(text, kHeaderPlantedBug)) {
-    const std::optional<PlantedBug> value = PlantedBugFromName(*bug);
+    const std::optional<sim::PlantedBug> value = sim::PlantedBugFromName(*bug);
     if (!value) {
       return absl::InvalidArgumentError(
           absl::StrFormat("%s: unknown planted bug '%s'", path, *bug));
@@ -208,4 +184,4 @@ absl::StatusOr<Repro> ReadRepro(const std::string& path) {
   return repro;
 }
 
-}  // namespace northstar::tools
+}  // namespace northstar::torture

@@ -24,20 +24,11 @@
 #include "sim/runner.h"
 #include "sim/scenario.h"
 
-namespace northstar::tools {
-
-// What a run plants in the system under test (hidden flags --plant-bug and
-// --crash-worker-on-seed, for proving that failures are caught and reported). kAckWithoutSync is
-// the runner's sim::PlantedBug; kAbort makes the run call abort() before it starts, as a failed
-// assertion would, which exercises the worker-crash path of torture and replay.
-enum class PlantedBug { kNone, kAckWithoutSync, kAbort };
-
-[[nodiscard]] const char* PlantedBugName(PlantedBug bug);  // "none", "ack-without-sync", "abort"
-[[nodiscard]] std::optional<PlantedBug> PlantedBugFromName(std::string_view name);
+namespace northstar::torture {
 
 // Runs one seed of `scenario` with `bug` planted (kAbort: abort() here). An error only for an
 // invalid scenario, as sim::RunScenario.
-[[nodiscard]] absl::StatusOr<sim::RunResult> RunSeed(const sim::Scenario& scenario, PlantedBug bug,
+[[nodiscard]] absl::StatusOr<sim::RunResult> RunSeed(const sim::Scenario& scenario, sim::PlantedBug bug,
                                                      sim::RunOptions options = {});
 
 // RunSeed for a scenario with crash_points = "every-io", its crash states split over `jobs`
@@ -45,7 +36,7 @@ enum class PlantedBug { kNone, kAckWithoutSync, kAbort };
 // the counts, which may include crash states past the first failure. Any other scenario, or
 // jobs = 1: RunSeed. A worker that dies is a kWorkerCrash result.
 [[nodiscard]] absl::StatusOr<sim::RunResult> RunSeedInWorkers(const sim::Scenario& scenario,
-                                                              PlantedBug bug, uint32_t jobs,
+                                                              sim::PlantedBug bug, uint32_t jobs,
                                                               sim::RunOptions options = {});
 
 // "0x1f" or "1f" (either case, 1..16 hex digits); nullopt otherwise.
@@ -82,7 +73,7 @@ struct ReproInfo {
   sim::Verdict verdict = sim::Verdict::kPass;
   std::string message;
   std::optional<uint64_t> trace_hash;  // nullopt when the worker crashed.
-  PlantedBug bug = PlantedBug::kNone;
+  sim::PlantedBug bug = sim::PlantedBug::kNone;
 };
 
 // <scenario>-<seed hex>-<verdict>.toml.
@@ -101,11 +92,11 @@ struct ReproInfo {
 struct Repro {
   sim::Scenario scenario;
   std::optional<uint64_t> trace_hash;
-  PlantedBug bug = PlantedBug::kNone;
+  sim::PlantedBug bug = sim::PlantedBug::kNone;
   std::string build;
 };
 
 // Reads a repro file (any scenario file works: it has no recorded hash and no planted bug).
 [[nodiscard]] absl::StatusOr<Repro> ReadRepro(const std::string& path);
 
-}  // namespace northstar::tools
+}  // namespace northstar::torture

@@ -17,9 +17,9 @@
 #include "sim/crash_points.h"
 #include "sim/runner.h"
 #include "sim/scenario.h"
-#include "tools/repro.h"
+#include "torture/repro.h"
 
-namespace northstar::tools {
+namespace northstar::torture {
 
 // One seed of one scenario.
 struct TortureItem {
@@ -76,7 +76,7 @@ struct WorkerOptions {
   uint32_t jobs = 1;  // Worker processes at a time, 1..kJobsMax.
   // No seed starts after it.
   std::optional<std::chrono::steady_clock::time_point> deadline;
-  PlantedBug bug = PlantedBug::kNone;
+  sim::PlantedBug bug = sim::PlantedBug::kNone;
   std::optional<uint64_t> crash_on_seed;  // kAbort is planted on this seed only.
   bool check_determinism = false;         // Run each seed twice; see SeedOutcome::nondeterministic.
   // Asked in the parent after each batch of outcomes: true kills the workers (their seeds in
@@ -99,7 +99,7 @@ void RunWorkers(const std::vector<sim::Scenario>& scenarios, const SeedPlan& pla
 
 // One seed in a child process, so that a crash becomes a kWorkerCrash outcome (replay of a worker
 // crash).
-[[nodiscard]] SeedOutcome RunSeedIsolated(const sim::Scenario& scenario, PlantedBug bug);
+[[nodiscard]] SeedOutcome RunSeedIsolated(const sim::Scenario& scenario, sim::PlantedBug bug);
 
 // The results of a torture run, and the ways of showing them.
 class TortureReport {
@@ -160,4 +160,4 @@ class Progress {
   bool shown_ = false;
 };
 
-}  // namespace northstar::tools
+}  // namespace northstar::torture

@@ -6,11 +6,11 @@
 #include <iostream>
 
 #include "absl/strings/str_format.h"
-#include "tools/cli.h"
-#include "tools/torture.h"
+#include "util/exit_codes.h"
+#include "torture/torture.h"
 #include "util/assert.h"
 
-namespace northstar::tools {
+namespace northstar::torture {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -280,4 +280,4 @@ void Progress::finish() {
   if (terminal_ && shown_) std::cerr << "\n";
 }
 
-}  // namespace northstar::tools
+}  // namespace northstar::torture

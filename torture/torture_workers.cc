@@ -21,11 +21,11 @@
 #include <utility>
 
 #include "absl/strings/str_format.h"
-#include "tools/cli.h"
-#include "tools/torture.h"
+#include "util/exit_codes.h"
+#include "torture/torture.h"
 #include "util/assert.h"
 
-namespace northstar::tools {
+namespace northstar::torture {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -95,7 +95,7 @@ bool ParseDone(const std::string& line, uint64_t& index, SeedOutcome& outcome) {
 }
 
 // One seed; with check_determinism, twice (elapsed_ms covers both runs).
-SeedOutcome RunItem(const sim::Scenario& base, TortureItem item, PlantedBug bug,
+SeedOutcome RunItem(const sim::Scenario& base, TortureItem item, sim::PlantedBug bug,
                     bool check_determinism) {
   sim::Scenario scenario = base;
   scenario.seed = item.seed;
@@ -135,7 +135,7 @@ SeedOutcome RunItem(const sim::Scenario& base, TortureItem item, PlantedBug bug,
     if (options.deadline && Clock::now() >= *options.deadline) break;
     const TortureItem item = plan.item(index);
     WriteAll(result_fd, absl::StrFormat("start %d\n", index));
-    const PlantedBug bug = options.crash_on_seed == item.seed ? PlantedBug::kAbort : options.bug;
+    const sim::PlantedBug bug = options.crash_on_seed == item.seed ? sim::PlantedBug::kAbort : options.bug;
     WriteAll(result_fd, FormatDone(index, RunItem(scenarios[item.scenario_index], item, bug,
                                                   options.check_determinism)));
   }
@@ -364,7 +364,7 @@ void RunWorkers(const std::vector<sim::Scenario>& scenarios, const SeedPlan& pla
   }
 }
 
-SeedOutcome RunSeedIsolated(const sim::Scenario& scenario, PlantedBug bug) {
+SeedOutcome RunSeedIsolated(const sim::Scenario& scenario, sim::PlantedBug bug) {
   std::optional<SeedOutcome> outcome;
   const SeedPlan plan({scenario.seed}, 0, 1, 1);
   WorkerOptions options;
@@ -375,4 +375,4 @@ SeedOutcome RunSeedIsolated(const sim::Scenario& scenario, PlantedBug bug) {
   return *outcome;
 }
 
-}  // namespace northstar::tools
+}  // namespace northstar::torture
