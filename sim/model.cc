@@ -41,9 +41,12 @@ void ReferenceModel::truncate_after(uint64_t txn_id) {
   NS_ASSERT(txn_id >= floor_ && txn_id <= last_attempted_);
   for (auto it = keys_by_txn_.upper_bound(txn_id); it != keys_by_txn_.end();) {
     for (const std::string& key : it->second) {
-      std::vector<Version>& history = versions_.at(key);
+      // A later commit's key may be gone already: an earlier lost commit wrote it first.
+      auto found = versions_.find(key);
+      if (found == versions_.end()) continue;
+      std::vector<Version>& history = found->second;
       while (!history.empty() && history.back().txn_id > txn_id) history.pop_back();
-      if (history.empty()) versions_.erase(key);
+      if (history.empty()) versions_.erase(found);
     }
     intermediate_by_txn_.erase(it->first);
     it = keys_by_txn_.erase(it);

@@ -131,6 +131,8 @@ struct FaultPlan {
   uint32_t sector_size_bytes = 512;     // 512 or 4096.
   bool torn_writes = true;
   bool lose_unsynced_dir_ops = false;   // All unsynced name operations lost (else a prefix).
+  // An unsynced shrink happens whole or not at all (vfs::SimDiskOptions::atomic_truncate).
+  bool atomic_truncate = false;
   // The simulated disk's own fault settings, one declaration (vfs/sim_disk.h): the file names
   // the probabilities and limits (sim/scenario_fields.h, with their ranges and how the shrinker
   // lowers them); the crash settings in it are the runner's, per epoch.

@@ -141,6 +141,7 @@ inline constexpr Field kFaultFields[] = {
     NS_SCENARIO_FIELD(faults., sector_size_bytes),
     NS_SCENARIO_FIELD(faults., torn_writes, FieldStyle::kPlain, {}, ShrinkRule::kOff),
     NS_SCENARIO_FIELD(faults., lose_unsynced_dir_ops, FieldStyle::kPlain, {}, ShrinkRule::kOff),
+    NS_SCENARIO_FIELD(faults., atomic_truncate),
     // The simulated disk's fault settings (vfs::SimDiskFaults), under their own names.
     NS_SCENARIO_FIELD(faults.disk., read_error_probability, FieldStyle::kPlain, kProbability,
                       ShrinkRule::kOff),

@@ -74,6 +74,7 @@ crash_last_write_variant = -1
 sector_size_bytes = 512
 torn_writes = true
 lose_unsynced_dir_ops = false
+atomic_truncate = false
 read_error_probability = 0.0
 write_error_probability = 0.0
 sync_error_probability = 0.0

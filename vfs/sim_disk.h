@@ -101,6 +101,11 @@ struct SimDiskOptions {
   uint32_t crash_torn_weight = 1;
   // When true, crash() loses every unsynced directory operation instead of keeping a prefix.
   bool lose_all_unsynced_dir_ops = false;
+  // When true, an unsynced shrink that did not reach the disk (the old size survives) leaves the
+  // bytes it cut as they were: truncation is atomic metadata, as on ext4 or XFS, and SQLite's
+  // rollback journal in TRUNCATE mode relies on it. When false (the default, FM-2), each sector
+  // the shrink cut is dirty like a written one and may come back zeroed inside the old size.
+  bool atomic_truncate = false;
   SimDiskFaults faults;
 };
 

@@ -199,6 +199,8 @@ void SimDisk::crash_inode(Inode& inode, const std::string& path, const WriteVari
     uint64_t outcome = 0;
     // The same draws whatever the variant: the sectors within the drawn size draw.
     if (begin_bytes < drawn_size_bytes) draw_sector_outcome(outcome, new_bytes);
+    // An atomic shrink that did not happen cut nothing: past the live end the old bytes stay.
+    if (options_.atomic_truncate && begin_bytes >= inode.live.size()) new_bytes = 0;
     if (variant != nullptr && index >= variant->first_sector &&
         index < variant->first_sector + variant->sectors) {
       const uint64_t position = index - variant->first_sector;

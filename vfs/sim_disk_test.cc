@@ -175,6 +175,32 @@ TEST(SimDiskTest, UnsyncedShrinkHappensOrNot) {
   EXPECT_EQ(sizes.size(), 2u);
 }
 
+// FM-3b: an unsynced truncate to zero. Without atomic_truncate, when the old size survives the
+// cut sectors may each come back zeroed; with it, the file is whole or empty, never a mix.
+TEST(SimDiskTest, AnUnsyncedShrinkIsAtomicOnlyWhenAsked) {
+  const std::string old_content = Pattern(8192, 3);
+  bool zeroed_inside = false;
+  for (uint64_t seed = 0; seed < 100; seed++) {
+    for (bool atomic : {false, true}) {
+      SimDisk disk({.sector_size_bytes = 512, .atomic_truncate = atomic}, seed);
+      auto file = Create(disk, "/d/journal");
+      Write(*file, 0, old_content);
+      ASSERT_TRUE(file->sync().ok());
+      ASSERT_TRUE(disk.sync_dir("/d").ok());
+      ASSERT_TRUE(file->truncate(0).ok());
+      disk.crash();
+      const std::string content = ReadAll(disk, "/d/journal");
+      ASSERT_TRUE(content.empty() || content.size() == old_content.size()) << seed;
+      if (atomic) {
+        EXPECT_TRUE(content.empty() || content == old_content) << "seed " << seed;
+      } else if (!content.empty() && content != old_content) {
+        zeroed_inside = true;
+      }
+    }
+  }
+  EXPECT_TRUE(zeroed_inside) << "a non-atomic shrink should zero some sector on some seed";
+}
+
 // FM-4
 TEST(SimDiskTest, UnsyncedNamesComeBackAsBeforeWhenAllAreLost) {
   for (uint64_t seed = 0; seed < 50; seed++) {
