@@ -143,6 +143,31 @@ uint32_t Scheduler::decide(TraceEventKind kind, uint16_t site) {
   return next;
 }
 
+void Scheduler::yield_waiting(uint16_t site) {
+  if (!running_) return;
+  fibers_[current_].last_site = site;
+  const uint32_t next = decide_others(site);
+  if (next != current_) switch_to(next);  // 0: the run failed; back to the main context.
+}
+
+uint32_t Scheduler::decide_others(uint16_t site) {
+  others_.clear();
+  for (uint32_t fiber : runnable_) {
+    if (fiber != current_) others_.push_back(fiber);
+  }
+  if (others_.empty()) return decide(TraceEventKind::kYield, site);
+  step_++;
+  now_ns_ += options_.step_duration_ns;
+  if (step_ > options_.steps_max) {
+    fail(runaway_failure());
+    return 0;
+  }
+  const uint32_t next = strategy_->pick(Decision{step_, current_, false, others_});
+  NS_ASSERT(next != 0 && next != current_ && fibers_[next].state == FiberState::kRunnable);
+  record(TraceEventKind::kYield, site, next, runnable_.size());
+  return next;
+}
+
 void Scheduler::start_context(uint32_t index) {
   Fiber& fiber = fibers_[index];
   NS_ASSERT(fiber.last_site == kSiteNotStarted);

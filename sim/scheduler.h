@@ -62,6 +62,11 @@ class Scheduler {
   // jump_fcontext leaves the return-stack buffer one entry off), so the fewer frames between
   // the caller and the switch, the faster a scheduled switch.
   void yield(uint16_t site);
+  // A yield of a fiber that waits for another to act (a busy lock of a foreign engine, retried
+  // rather than parked on): another runnable fiber runs if there is one, as a sleeping thread
+  // would let it. A plain yield() could pick the waiter again and again (PCT always runs the
+  // highest priority), a livelock no real scheduler has.
+  void yield_waiting(uint16_t site);
   // Time passes (simulated I/O latency, ...): recorded as a kClock event.
   void advance_clock(uint64_t duration_ns);
   // Records an event stamped with the current step, fiber and virtual time.
@@ -111,6 +116,8 @@ class Scheduler {
   boost::context::fiber end_fiber(uint32_t index);
   // Counts a step and picks the next fiber; 0 when the run is over (done or failed).
   uint32_t decide(TraceEventKind kind, uint16_t site);
+  // As decide(), choosing among the runnable fibers other than the current one, if any.
+  uint32_t decide_others(uint16_t site);
   void switch_to(uint32_t next);
   void arrive(boost::context::fiber&& from);
   void remove_runnable(uint32_t fiber);
@@ -129,6 +136,7 @@ class Scheduler {
   Trace trace_;
   std::vector<Fiber> fibers_;      // Reserved up front (fibers_max + 1): never reallocates.
   std::vector<uint32_t> runnable_; // Sorted.
+  std::vector<uint32_t> others_;    // decide_others()' runnable_ without the current fiber.
   uint32_t live_count_ = 0;        // Spawned and not ended.
   uint32_t current_ = 0;
   uint32_t switching_from_ = 0;    // The fiber that switched to current_.

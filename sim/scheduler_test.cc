@@ -147,6 +147,34 @@ TEST(SchedulerTest, RunawayNamesEveryFiberAndWhereItStopped) {
   EXPECT_EQ(scheduler.step(), 101u);
 }
 
+// A fiber that retries a busy flag (a foreign engine's busy lock) instead of parking: under PCT
+// a plain yield keeps picking the highest-priority fiber, the waiter, and the holder never runs
+// (a runaway on some seed); yield_waiting lets the holder run every time.
+TEST(SchedulerTest, WaitingYieldsLetTheHolderRunUnderPct) {
+  const auto run = [](uint64_t seed, bool waiting) {
+    Scheduler scheduler({.strategy = StrategyKind::kPct, .pct_depth = 1, .steps_max = 10'000},
+                        seed);
+    bool held = true;
+    scheduler.spawn("holder", [&] {
+      scheduler.yield(SiteOf(engine::YieldSite::kIoSubmit));
+      held = false;
+    });
+    scheduler.spawn("waiter", [&] {
+      while (held) {
+        const uint16_t site = SiteOf(engine::YieldSite::kLockAcquire);
+        waiting ? scheduler.yield_waiting(site) : scheduler.yield(site);
+      }
+    });
+    return scheduler.run();
+  };
+  int runaways = 0;
+  for (uint64_t seed = 1; seed <= 20; seed++) {
+    EXPECT_TRUE(run(seed, /*waiting=*/true).ok()) << "seed " << seed;
+    runaways += run(seed, /*waiting=*/false).code() == absl::StatusCode::kDeadlineExceeded;
+  }
+  EXPECT_GT(runaways, 0);
+}
+
 TEST(SchedulerTest, RoundRobinAlternatesAndFibersMaySpawnFibers) {
   Scheduler scheduler(kRoundRobin, 1);
   std::vector<std::string> order;

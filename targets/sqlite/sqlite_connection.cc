@@ -97,7 +97,7 @@ int SqliteConnection::BusyHandler(void* connection, int retries) {
   sim::Scheduler& scheduler = self.runtime_.scheduler();
   if (!scheduler.running() || retries >= kBusyRetriesMax) return 0;
   scheduler.advance_clock(kBusyWaitNs);
-  self.runtime_.yield(engine::YieldSite::kLockAcquire);
+  scheduler.yield_waiting(static_cast<uint16_t>(engine::YieldSite::kLockAcquire));
   return 1;
 }
 

@@ -60,7 +60,7 @@ void SimLock(sqlite3_mutex& mutex) {
     NS_ASSERT_MSG(tls_scheduler->running(),
                   "the main context waits for an SQLite mutex that a fiber holds");
     NS_ASSERT(yields < kMutexWaitYieldsMax);
-    tls_scheduler->yield(static_cast<uint16_t>(engine::YieldSite::kLockAcquire));
+    tls_scheduler->yield_waiting(static_cast<uint16_t>(engine::YieldSite::kLockAcquire));
   }
   mutex.sim_generation = tls_generation;
   mutex.sim_owner = tls_scheduler->current_fiber();

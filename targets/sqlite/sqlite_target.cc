@@ -159,7 +159,8 @@ absl::StatusOr<SqliteTarget::Lease> SqliteTarget::acquire() {
           "sqlite: all %d connections are in use outside the simulation", slots_.size()));
     }
     NS_ASSERT(waits < kConnectionWaitYieldsMax);
-    environment_.runtime->yield(engine::YieldSite::kLockAcquire);
+    environment_.runtime->scheduler().yield_waiting(
+        static_cast<uint16_t>(engine::YieldSite::kLockAcquire));
   }
 }
 
@@ -194,7 +195,8 @@ absl::Status SqliteTarget::wait_for_commits_in_flight() {
       return absl::FailedPreconditionError("sqlite: a commit is in flight outside the simulation");
     }
     NS_ASSERT(waits < kConnectionWaitYieldsMax);
-    environment_.runtime->yield(engine::YieldSite::kLockAcquire);
+    environment_.runtime->scheduler().yield_waiting(
+        static_cast<uint16_t>(engine::YieldSite::kLockAcquire));
   }
   return absl::OkStatus();
 }

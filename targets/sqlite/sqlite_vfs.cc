@@ -183,7 +183,8 @@ int SqliteSimVfs::Sleep(sqlite3_vfs* vfs, int microseconds) {
   NS_ASSERT(microseconds >= 0);
   self.runtime_.scheduler().advance_clock(static_cast<uint64_t>(microseconds) *
                                           kNanosecondsPerMicrosecond);
-  self.yield(YieldSite::kLockAcquire);
+  // A sleeping thread lets the others run (SQLite sleeps while it waits for a lock).
+  self.runtime_.scheduler().yield_waiting(static_cast<uint16_t>(YieldSite::kLockAcquire));
   return microseconds;
 }
 
