@@ -24,6 +24,7 @@
 #include "sim/crash_points.h"
 #include "util/exit_codes.h"
 #include "torture/repro.h"
+#include "torture/child_process.h"
 #include "util/assert.h"
 
 namespace northstar::torture {
@@ -64,16 +65,6 @@ bool ParseChunk(const std::string& line, sim::CrashStatesResult& chunk) {
   return true;
 }
 
-void WriteAll(int fd, const std::string& text) {
-  size_t written = 0;
-  while (written < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) ::_exit(kExitWorkerCrashed);  // The parent is gone.
-    written += static_cast<size_t>(n);
-  }
-}
-
 [[noreturn]] void WorkerMain(const sim::Scenario& scenario, const sim::CrashStatePlan& plan,
                              const sim::RunOptions& options, uint64_t chunk_ios, uint32_t worker,
                              uint32_t jobs, int fd) {
@@ -81,7 +72,7 @@ void WriteAll(int fd, const std::string& text) {
        first += uint64_t{jobs} * chunk_ios) {
     const uint64_t last = std::min(plan.io_count(), first + chunk_ios - 1);
     const sim::CrashStatesResult chunk = sim::RunCrashStates(scenario, plan, first, last, options);
-    WriteAll(fd, FormatChunk(chunk));
+    WriteAllOrExit(fd, FormatChunk(chunk));
     if (chunk.verdict != sim::Verdict::kPass) break;
   }
   ::_exit(0);
@@ -90,19 +81,12 @@ void WriteAll(int fd, const std::string& text) {
 CrashWorker Spawn(const sim::Scenario& scenario, const sim::CrashStatePlan& plan,
                   const sim::RunOptions& options, uint64_t chunk_ios, uint32_t worker,
                   uint32_t jobs) {
-  int pipe_fds[2];
-  NS_ASSERT(::pipe2(pipe_fds, O_CLOEXEC) == 0);
-  std::cout.flush();
-  std::cerr.flush();
-  std::fflush(nullptr);
-  const pid_t pid = ::fork();
-  NS_ASSERT_MSG(pid >= 0, std::strerror(errno));
-  if (pid == 0) {
-    ::close(pipe_fds[0]);
-    WorkerMain(scenario, plan, options, chunk_ios, worker, jobs, pipe_fds[1]);
-  }
-  ::close(pipe_fds[1]);
-  return CrashWorker{pid, pipe_fds[0]};
+  const ChildProcess child = ForkChild(
+      [&](int result_fd) {
+        WorkerMain(scenario, plan, options, chunk_ios, worker, jobs, result_fd);
+      },
+      /*capture_stderr=*/false);
+  return CrashWorker{child.pid, child.result_fd};
 }
 
 // Everything the worker wrote, then its exit status.
@@ -116,8 +100,7 @@ std::string ReadToEnd(CrashWorker& worker, int& status) {
     text.append(buffer, static_cast<size_t>(n));
   }
   ::close(worker.fd);
-  while (::waitpid(worker.pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  status = WaitForExit(worker.pid);
   return text;
 }
 
@@ -151,10 +134,7 @@ absl::StatusOr<sim::RunResult> RunSeedInWorkers(const sim::Scenario& scenario, s
       chunks.push_back(std::move(chunk));
     }
     if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) && died.empty()) {
-      died = WIFSIGNALED(status) ? absl::StrFormat("a crash-point worker died (signal %d: %s)",
-                                                   WTERMSIG(status), ::strsignal(WTERMSIG(status)))
-                                 : absl::StrFormat("a crash-point worker exited with status %d",
-                                                   WEXITSTATUS(status));
+      died = "a crash-point " + DescribeExit(status);
     }
   }
   sim::RunResult merged = sim::MergeCrashPointResults(scenario, reference, chunks);

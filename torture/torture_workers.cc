@@ -23,6 +23,7 @@
 #include "absl/strings/str_format.h"
 #include "util/exit_codes.h"
 #include "torture/torture.h"
+#include "torture/child_process.h"
 #include "util/assert.h"
 
 namespace northstar::torture {
@@ -50,16 +51,6 @@ struct Worker {
   std::string pending;              // A partial result line.
   std::string stderr_text;
 };
-
-void WriteAll(int fd, const std::string& text) {
-  size_t written = 0;
-  while (written < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) ::_exit(kExitWorkerCrashed);  // The parent is gone.
-    written += static_cast<size_t>(n);
-  }
-}
 
 std::string FormatDone(uint64_t index, const SeedOutcome& outcome) {
   const sim::RunStats& s = outcome.stats;
@@ -134,9 +125,9 @@ SeedOutcome RunItem(const sim::Scenario& base, TortureItem item, sim::PlantedBug
   for (uint64_t index = batch.begin; index < batch.end; index++) {
     if (options.deadline && Clock::now() >= *options.deadline) break;
     const TortureItem item = plan.item(index);
-    WriteAll(result_fd, absl::StrFormat("start %d\n", index));
+    WriteAllOrExit(result_fd, absl::StrFormat("start %d\n", index));
     const sim::PlantedBug bug = options.crash_on_seed == item.seed ? sim::PlantedBug::kAbort : options.bug;
-    WriteAll(result_fd, FormatDone(index, RunItem(scenarios[item.scenario_index], item, bug,
+    WriteAllOrExit(result_fd, FormatDone(index, RunItem(scenarios[item.scenario_index], item, bug,
                                                   options.check_determinism)));
   }
   ::_exit(0);
@@ -144,38 +135,16 @@ SeedOutcome RunItem(const sim::Scenario& base, TortureItem item, sim::PlantedBug
 
 Worker Spawn(const std::vector<sim::Scenario>& scenarios, const SeedPlan& plan,
              const WorkerOptions& options, Batch batch) {
-  int result_pipe[2];
-  int stderr_pipe[2];
-  NS_ASSERT(::pipe2(result_pipe, O_CLOEXEC) == 0);
-  NS_ASSERT(::pipe2(stderr_pipe, O_CLOEXEC) == 0);
-  std::cout.flush();
-  std::cerr.flush();
-  std::fflush(nullptr);
-  const pid_t pid = ::fork();
-  NS_ASSERT_MSG(pid >= 0, std::strerror(errno));
-  if (pid == 0) {
-    ::close(result_pipe[0]);
-    ::close(stderr_pipe[0]);
-    ::dup2(stderr_pipe[1], STDERR_FILENO);
-    ChildMain(scenarios, plan, options, batch, result_pipe[1]);
-  }
-  ::close(result_pipe[1]);
-  ::close(stderr_pipe[1]);
+  const ChildProcess child = ForkChild(
+      [&](int result_fd) { ChildMain(scenarios, plan, options, batch, result_fd); },
+      /*capture_stderr=*/true);
   Worker worker;
-  worker.pid = pid;
-  worker.result_fd = result_pipe[0];
-  worker.stderr_fd = stderr_pipe[0];
+  worker.pid = child.pid;
+  worker.result_fd = child.result_fd;
+  worker.stderr_fd = child.stderr_fd;
   worker.batch = batch;
   worker.next = batch.begin;
   return worker;
-}
-
-std::string DescribeExit(int status) {
-  if (WIFSIGNALED(status)) {
-    return absl::StrFormat("worker crashed (signal %d: %s)", WTERMSIG(status),
-                           ::strsignal(WTERMSIG(status)));
-  }
-  return absl::StrFormat("worker exited with status %d", WEXITSTATUS(status));
 }
 
 // Handles the complete lines in worker.pending.
@@ -214,9 +183,7 @@ bool ReadSome(int fd, std::string& into, size_t bytes_max) {
 // batch to hand out again.
 std::optional<Batch> Reap(Worker& worker, const SeedPlan& plan,
                           const std::function<void(const SeedOutcome&)>& on_outcome) {
-  int status = 0;
-  while (::waitpid(worker.pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  const int status = WaitForExit(worker.pid);
   const bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
   if (worker.started) {
     SeedOutcome outcome;
@@ -272,9 +239,7 @@ void StopAll(std::vector<Worker>& workers) {
       if (*fd >= 0) ::close(*fd);
       *fd = -1;
     }
-    int status = 0;
-    while (::waitpid(worker.pid, &status, 0) < 0 && errno == EINTR) {
-    }
+    (void)WaitForExit(worker.pid);
   }
   workers.clear();
 }
