@@ -7,7 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "apps/streams.h"
-#include "engine/cartridge/task_keys.h"
+#include "apps/task_keys.h"
 #include "util/assert.h"
 #include "util/random.h"
 #include "util/status.h"
@@ -15,7 +15,7 @@
 namespace northstar::apps {
 namespace {
 
-namespace task_keys = engine::task_keys;
+namespace task_keys = apps::task_keys;
 
 constexpr uint64_t kTaskStream = 11;
 

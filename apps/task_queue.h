@@ -1,6 +1,6 @@
 // A task queue on the engine: tasks of several types, agents that claim them in write
 // transactions, and the checks that no task is ever claimed twice. The keys are the layout of
-// engine/cartridge/task_keys.h (task:{id}, claim:{id}:{agent}, agent:{agent}:active,
+// apps/task_keys.h (task:{id}, claim:{id}:{agent}, agent:{agent}:active,
 // completed:{id}); this file decides which tasks exist and how an agent finds and claims one.
 // Used by the macro/task_queue_claims benchmark (agents are threads on a real disk) and by the
 // task-queue simulation scenario (agents are fibers on the simulated disk).

@@ -5,7 +5,7 @@
 #include <thread>
 #include <vector>
 
-#include "engine/cartridge/task_keys.h"
+#include "apps/task_keys.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "util/testing.h"
@@ -15,7 +15,7 @@
 namespace northstar::apps {
 namespace {
 
-namespace task_keys = engine::task_keys;
+namespace task_keys = apps::task_keys;
 using ::testing::HasSubstr;
 
 constexpr TaskQueueConfig kConfig{.seed = 3, .tasks = 200, .types = 4, .payload_bytes = 16};

@@ -1,4 +1,4 @@
-// cartridge/*: the pending_tasks_by_type cartridge (engine/cartridge/) against the scan of the
+// cartridge/*: the pending_tasks_by_type cartridge (cartridge/) against the scan of the
 // base data it replaces, and what keeping it costs.
 //
 // The database: 1M tasks (scaled) in the task_keys layout, of 8 types drawn from the id; half of
@@ -28,9 +28,9 @@
 #include "bench/harness.h"
 #include "bench/stats.h"
 #include "bench/workload.h"
-#include "engine/cartridge/keeper.h"
-#include "engine/cartridge/refresh.h"
-#include "engine/cartridge/task_keys.h"
+#include "cartridge/keeper.h"
+#include "cartridge/refresh.h"
+#include "apps/task_keys.h"
 #include "engine/db.h"
 #include "util/random.h"
 #include "util/status.h"
@@ -38,8 +38,7 @@
 namespace northstar::bench {
 namespace {
 
-namespace cartridge = engine::cartridge;
-namespace task_keys = engine::task_keys;
+namespace task_keys = apps::task_keys;
 
 constexpr uint64_t kTasksFull = 1'000'000;
 constexpr uint64_t kCatchUpCommitsFull = 1'000;

@@ -1,5 +1,5 @@
 // Fuzz target: the cartridge decoder, DecodeCartridge and its lookups
-// (engine/cartridge/cartridge_format.h, spec/cartridge_format.md CF-6..CF-10).
+// (cartridge/cartridge_format.h, spec/cartridge_format.md CF-6..CF-10).
 //
 // Input: a whole cartridge file. Checks: a rejection is DataLoss with a message (the decoder
 // never reads outside the input: ASan in the fuzz and asan presets); an accepted file re-encodes
@@ -12,7 +12,7 @@
 #include <span>
 #include <vector>
 
-#include "engine/cartridge/cartridge_format.h"
+#include "cartridge/cartridge_format.h"
 #include "fuzz/fuzz_target.h"
 #include "util/coding.h"
 #include "util/crc32c.h"
@@ -20,7 +20,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace northstar;
-  using namespace northstar::engine::cartridge;
+  using namespace northstar::cartridge;
   const std::span<const uint8_t> bytes(data, size);
   const absl::StatusOr<CartridgeView> view = DecodeCartridge(bytes);
   if (!view.ok()) {
@@ -47,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
 extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max_size,
                                           unsigned int seed) {
-  using namespace northstar::engine::cartridge;
+  using namespace northstar::cartridge;
   size = LLVMFuzzerMutate(data, size, max_size);
   if (size < kCartridgeHeaderBytes || northstar::Rng(seed).OneIn(4)) return size;
   northstar::EncodeFixed32(

@@ -2,11 +2,11 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "engine/cartridge/task_keys.h"
+#include "apps/task_keys.h"
 #include "sim/checkers.h"
 
 namespace northstar::sim {
-namespace task_keys = engine::task_keys;
+namespace task_keys = apps::task_keys;
 
 namespace {
 

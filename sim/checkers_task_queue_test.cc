@@ -1,13 +1,13 @@
 // The task-queue checker (CO-13, CO-14) fires on each planted wrong queue, and only then.
 #include "absl/strings/str_format.h"
-#include "engine/cartridge/task_keys.h"
+#include "apps/task_keys.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sim/checkers.h"
 
 namespace northstar::sim {
 namespace {
-namespace task_keys = engine::task_keys;
+namespace task_keys = apps::task_keys;
 using engine::LogOp;
 using engine::LogOpType;
 using ::testing::HasSubstr;

@@ -1,11 +1,11 @@
 #include "sim/task_queue.h"
 
 #include "absl/strings/str_format.h"
-#include "engine/cartridge/task_keys.h"
+#include "apps/task_keys.h"
 #include "util/assert.h"
 
 namespace northstar::sim {
-namespace task_keys = engine::task_keys;
+namespace task_keys = apps::task_keys;
 
 namespace {
 

@@ -1,7 +1,7 @@
 // The task-queue workload's data (workload.kind = "task-queue"): the queue as the task-queue
 // checker sees it, and the tasks the producer adds.
 //
-// Keys follow engine/cartridge/task_keys.h: task:{id} -> JSON metadata, claim:{id}:{agent} ->
+// Keys follow apps/task_keys.h: task:{id} -> JSON metadata, claim:{id}:{agent} ->
 // claim time, agent:{agent}:active -> {id} of the task the agent holds, completed:{id} ->
 // completion time. A task is pending with no claim and not completed; in progress when claimed
 // and not completed.

@@ -4,13 +4,13 @@
 
 #include <set>
 
-#include "engine/cartridge/task_keys.h"
+#include "apps/task_keys.h"
 #include "gtest/gtest.h"
 #include "util/testing.h"
 
 namespace northstar::sim {
 namespace {
-namespace task_keys = engine::task_keys;
+namespace task_keys = apps::task_keys;
 using engine::LogOpType;
 
 // Tasks 1..4: 1 completed (agent 0), 2 in progress (agent 1), 3 and 4 pending.

@@ -1,14 +1,14 @@
 // northstar cartridge info|build|verify <db>: the pending_tasks_by_type cartridge beside a
-// database (engine/cartridge/, spec/cartridge_format.md), on the posix backend.
+// database (cartridge/, spec/cartridge_format.md), on the posix backend.
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "absl/strings/str_format.h"
-#include "engine/cartridge/cartridge_file.h"
-#include "engine/cartridge/refresh.h"
-#include "engine/cartridge/verify.h"
+#include "cartridge/cartridge_file.h"
+#include "cartridge/refresh.h"
+#include "cartridge/verify.h"
 #include "engine/db.h"
 #include "tools/cli.h"
 #include "util/status.h"
@@ -17,7 +17,6 @@
 namespace northstar::tools {
 namespace {
 
-namespace cartridge = engine::cartridge;
 
 constexpr CommandHelp kHelp = {
     "cartridge",

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
-#include "engine/cartridge/cartridge_file.h"
-#include "engine/cartridge/task_keys.h"
+#include "cartridge/cartridge_file.h"
+#include "apps/task_keys.h"
 #include "engine/db.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -25,7 +25,7 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 
-namespace task_keys = engine::task_keys;
+namespace task_keys = apps::task_keys;
 
 struct Result {
   int exit_code = -1;
@@ -183,11 +183,11 @@ TEST_F(CartridgeCliTest, AStaleCartridgeFailsVerify) {
 // The planted bug: a well-formed cartridge (valid checksums) with one pending id dropped.
 TEST_F(CartridgeCliTest, VerifyNamesTheDroppedId) {
   ASSERT_NO_FATAL_FAILURE(FillTasks());
-  const engine::cartridge::PendingTasks wrong = {
+  const cartridge::PendingTasks wrong = {
       {"build", {0, 9, 12, 15, 18}}, {"lint", {2, 8, 11, 14, 17}}, {"test", {1, 7, 10, 13, 16}}};
   vfs::PosixFileSystem fs;
-  ASSERT_OK(engine::cartridge::WriteCartridgeFile(fs, cartridge(),
-                                                  engine::cartridge::EncodeCartridge(1, wrong)));
+  ASSERT_OK(cartridge::WriteCartridgeFile(fs, cartridge(),
+                                                  cartridge::EncodeCartridge(1, wrong)));
   const Result verified = Run({"cartridge", "verify", db()});
   EXPECT_EQ(verified.exit_code, 1);
   EXPECT_THAT(verified.out,

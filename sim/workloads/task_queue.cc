@@ -1,16 +1,16 @@
 // workload.kind = "task-queue": agents claim and complete tasks in write transactions, agent 0
 // also produces them; readers check the queue against the model (spec/scenario_format.md,
-// SF-29). Keys: engine/cartridge/task_keys.h.
+// SF-29). Keys: apps/task_keys.h.
 #include <set>
 
 #include "absl/strings/str_format.h"
-#include "engine/cartridge/task_keys.h"
+#include "apps/task_keys.h"
 #include "sim/task_queue.h"
 #include "sim/workloads/workload.h"
 #include "util/assert.h"
 
 namespace northstar::sim {
-namespace task_keys = engine::task_keys;
+namespace task_keys = apps::task_keys;
 
 namespace {
 

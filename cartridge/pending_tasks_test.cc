@@ -1,20 +1,20 @@
 // The cartridge's content computed from the base data: the scan, the point lookups of the
 // catch-up, and the comparison verify reports from, each against the reference model.
-#include "engine/cartridge/pending_tasks.h"
+#include "cartridge/pending_tasks.h"
 
 #include <memory>
 #include <set>
 
 #include "absl/strings/str_format.h"
 
-#include "engine/cartridge/task_keys.h"
-#include "engine/cartridge/test_tasks.h"
+#include "apps/task_keys.h"
+#include "cartridge/test_tasks.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "util/testing.h"
 #include "vfs/sim_disk.h"
 
-namespace northstar::engine::cartridge {
+namespace northstar::cartridge {
 namespace {
 
 using ::testing::HasSubstr;
@@ -25,20 +25,20 @@ class PendingTasksTest : public testing::Test {
   void SetUp() override { Open("/db/tasks.ns"); }
   void Open(const std::string& path) {
     db_.reset();
-    ASSERT_OK_AND_ASSIGN(db_, Db::open(disk_, path, DbOptions{.page_size_bytes = 4096}));
+    ASSERT_OK_AND_ASSIGN(db_, engine::Db::open(disk_, path, engine::DbOptions{.page_size_bytes = 4096}));
   }
   absl::StatusOr<PendingTasks> Scan() {
-    NS_ASSIGN_OR_RETURN(std::unique_ptr<ReadTxn> txn, db_->begin_read());
+    NS_ASSIGN_OR_RETURN(std::unique_ptr<engine::ReadTxn> txn, db_->begin_read());
     return ScanPendingTasks(*txn);
   }
   absl::Status Put(std::string_view key, std::string_view value) {
-    NS_ASSIGN_OR_RETURN(std::unique_ptr<WriteTxn> txn, db_->begin_write());
+    NS_ASSIGN_OR_RETURN(std::unique_ptr<engine::WriteTxn> txn, db_->begin_write());
     NS_RETURN_IF_ERROR(txn->put(key, value));
     return txn->commit();
   }
 
   vfs::SimDisk disk_{vfs::SimDiskOptions{}, /*seed=*/3};
-  std::unique_ptr<Db> db_;
+  std::unique_ptr<engine::Db> db_;
 };
 
 TEST_F(PendingTasksTest, ScanEqualsTheModelAfterEveryCommit) {
@@ -55,16 +55,16 @@ TEST_F(PendingTasksTest, ScanEqualsTheModelAfterEveryCommit) {
 }
 
 TEST_F(PendingTasksTest, PendingMeansNoClaimAndNotCompleted) {
-  ASSERT_OK(Put(task_keys::TaskKey(1), task_keys::TaskMetadata("build", 1, "")));
-  ASSERT_OK(Put(task_keys::TaskKey(2), task_keys::TaskMetadata("build", 1, "")));
-  ASSERT_OK(Put(task_keys::TaskKey(3), task_keys::TaskMetadata("test", 1, "")));
-  ASSERT_OK(Put(task_keys::TaskKey(4), task_keys::TaskMetadata("lint", 1, "")));
-  ASSERT_OK(Put(task_keys::ClaimKey(2, 7), "5"));
-  ASSERT_OK(Put(task_keys::CompletedKey(4), "6"));
-  ASSERT_OK(Put(task_keys::ClaimKey(9, 7), "5"));  // A claim of no task.
+  ASSERT_OK(Put(apps::task_keys::TaskKey(1), apps::task_keys::TaskMetadata("build", 1, "")));
+  ASSERT_OK(Put(apps::task_keys::TaskKey(2), apps::task_keys::TaskMetadata("build", 1, "")));
+  ASSERT_OK(Put(apps::task_keys::TaskKey(3), apps::task_keys::TaskMetadata("test", 1, "")));
+  ASSERT_OK(Put(apps::task_keys::TaskKey(4), apps::task_keys::TaskMetadata("lint", 1, "")));
+  ASSERT_OK(Put(apps::task_keys::ClaimKey(2, 7), "5"));
+  ASSERT_OK(Put(apps::task_keys::CompletedKey(4), "6"));
+  ASSERT_OK(Put(apps::task_keys::ClaimKey(9, 7), "5"));  // A claim of no task.
   ASSERT_OK_AND_ASSIGN(const PendingTasks scanned, Scan());
   EXPECT_EQ(scanned, (PendingTasks{{"build", {1}}, {"test", {3}}}));
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ReadTxn> txn, db_->begin_read());
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<engine::ReadTxn> txn, db_->begin_read());
   EXPECT_THAT(PendingTypeOf(*txn, 1).value(), Optional(std::string("build")));
   EXPECT_EQ(PendingTypeOf(*txn, 2).value(), std::nullopt);
   EXPECT_EQ(PendingTypeOf(*txn, 4).value(), std::nullopt);
@@ -72,23 +72,23 @@ TEST_F(PendingTasksTest, PendingMeansNoClaimAndNotCompleted) {
 }
 
 TEST_F(PendingTasksTest, KeysThatAreNotTheLayoutsAreIgnoredByScanAndLookupAlike) {
-  ASSERT_OK(Put(task_keys::TaskKey(1), task_keys::TaskMetadata("build", 1, "")));
+  ASSERT_OK(Put(apps::task_keys::TaskKey(1), apps::task_keys::TaskMetadata("build", 1, "")));
   ASSERT_OK(Put("task:1", "not json"));
   ASSERT_OK(Put(absl::StrFormat("claim:%020d:abc", 1), "not a claim"));
   ASSERT_OK(Put(absl::StrFormat("completed:%020d:x", 1), "not a completion"));
   ASSERT_OK_AND_ASSIGN(const PendingTasks scanned, Scan());
   EXPECT_EQ(scanned, (PendingTasks{{"build", {1}}}));
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ReadTxn> txn, db_->begin_read());
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<engine::ReadTxn> txn, db_->begin_read());
   EXPECT_THAT(PendingTypeOf(*txn, 1).value(), Optional(std::string("build")));
 }
 
 TEST_F(PendingTasksTest, APendingTaskWithoutAValidTypeIsAnErrorNamingTheKey) {
-  ASSERT_OK(Put(task_keys::TaskKey(5), R"({"priority":1})"));
+  ASSERT_OK(Put(apps::task_keys::TaskKey(5), R"({"priority":1})"));
   const absl::StatusOr<PendingTasks> scanned = Scan();
   EXPECT_EQ(scanned.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(scanned.status().message(), HasSubstr(task_keys::TaskKey(5)));
+  EXPECT_THAT(scanned.status().message(), HasSubstr(apps::task_keys::TaskKey(5)));
   // Claimed, it is not pending, and its metadata is never read.
-  ASSERT_OK(Put(task_keys::ClaimKey(5, 1), "1"));
+  ASSERT_OK(Put(apps::task_keys::ClaimKey(5, 1), "1"));
   EXPECT_OK(Scan().status());
 }
 
@@ -106,10 +106,10 @@ TEST_F(PendingTasksTest, ApplyingTouchedIdsEqualsAScan) {
         const KeyValueState& other = state == &before ? workload.state() : before;
         const auto it = other.find(key);
         if (it != other.end() && it->second == value) continue;
-        if (const std::optional<uint64_t> id = task_keys::TaskIdOfKey(key)) touched.insert(*id);
+        if (const std::optional<uint64_t> id = apps::task_keys::TaskIdOfKey(key)) touched.insert(*id);
       }
     }
-    ASSERT_OK_AND_ASSIGN(std::unique_ptr<ReadTxn> txn, db_->begin_read());
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<engine::ReadTxn> txn, db_->begin_read());
     ASSERT_OK(ApplyTouchedIds(*txn, std::vector<uint64_t>(touched.begin(), touched.end()),
                               content));
     ASSERT_EQ(content, ModelPendingTasks(workload.state())) << "round " << round;
@@ -133,4 +133,4 @@ TEST(FirstDifferenceTest, NamesTheTypeAndTheIdThatDiffer) {
 }
 
 }  // namespace
-}  // namespace northstar::engine::cartridge
+}  // namespace northstar::cartridge

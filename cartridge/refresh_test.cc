@@ -1,7 +1,7 @@
 // The invalidation policy (refresh.h, spec/cartridge_format.md CF-11, CF-12), the keeper's
 // trigger, and verify: a cartridge is served only when fresh and decodable; stale, ahead,
 // corrupt and foreign-version files are rebuilt or caught up, and give the same bytes either way.
-#include "engine/cartridge/refresh.h"
+#include "cartridge/refresh.h"
 
 #include <atomic>
 #include <chrono>
@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
-#include "engine/cartridge/keeper.h"
-#include "engine/cartridge/test_tasks.h"
-#include "engine/cartridge/verify.h"
+#include "cartridge/keeper.h"
+#include "cartridge/test_tasks.h"
+#include "cartridge/verify.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "util/coding.h"
@@ -23,7 +23,7 @@
 #include "vfs/posix.h"
 #include "vfs/sim_disk.h"
 
-namespace northstar::engine::cartridge {
+namespace northstar::cartridge {
 namespace {
 
 using ::testing::HasSubstr;
@@ -33,8 +33,8 @@ constexpr char kDbPath[] = "/db/tasks.ns";
 constexpr char kCartridgePath[] = "/db/tasks.pending_tasks_by_type.cartridge";
 
 // No automatic checkpoint: the log keeps every commit, so catch-up can read them.
-DbOptions KeepLogOptions() {
-  return DbOptions{.page_size_bytes = 4096,
+engine::DbOptions KeepLogOptions() {
+  return engine::DbOptions{.page_size_bytes = 4096,
                    .log_preallocate_bytes = 1 << 20,
                    .checkpoint_log_bytes = 64 << 20};
 }
@@ -52,22 +52,22 @@ absl::Status WriteFile(vfs::FileSystem& fs, const std::string& path,
   return WriteCartridgeFile(fs, path, bytes);
 }
 
-absl::StatusOr<std::vector<uint8_t>> FullBuildBytes(Db& db) {
-  NS_ASSIGN_OR_RETURN(std::unique_ptr<ReadTxn> txn, db.begin_read());
+absl::StatusOr<std::vector<uint8_t>> FullBuildBytes(engine::Db& db) {
+  NS_ASSIGN_OR_RETURN(std::unique_ptr<engine::ReadTxn> txn, db.begin_read());
   return BuildCartridgeBytes(*txn);
 }
 
 class RefreshTest : public testing::Test {
  protected:
   void SetUp() override { Open(KeepLogOptions()); }
-  void Open(const DbOptions& options) {
+  void Open(const engine::DbOptions& options) {
     db_.reset();
-    ASSERT_OK_AND_ASSIGN(db_, Db::open(disk_, kDbPath, options));
+    ASSERT_OK_AND_ASSIGN(db_, engine::Db::open(disk_, kDbPath, options));
   }
-  TxnId Latest() const { return db_->stats().txn_id; }
+  engine::TxnId Latest() const { return db_->stats().txn_id; }
 
   vfs::SimDisk disk_{vfs::SimDiskOptions{}, /*seed=*/5};
-  std::unique_ptr<Db> db_;
+  std::unique_ptr<engine::Db> db_;
   TaskWorkload workload_{/*seed=*/21, /*ids=*/100};
 };
 
@@ -88,7 +88,7 @@ TEST_F(RefreshTest, SameCommitsGiveTheSameBytes) {
   EXPECT_EQ(second.found, CartridgeState::kFresh);
 
   vfs::SimDisk other_disk(vfs::SimDiskOptions{}, /*seed=*/99);
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Db> other, Db::open(other_disk, kDbPath, KeepLogOptions()));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<engine::Db> other, engine::Db::open(other_disk, kDbPath, KeepLogOptions()));
   TaskWorkload same_workload(/*seed=*/21, /*ids=*/100);
   ASSERT_OK(same_workload.Commits(*other, 80));
   ASSERT_OK(RebuildCartridge(other_disk, *other).status());
@@ -167,7 +167,7 @@ TEST_F(RefreshTest, TooFarBehindRebuildsInsteadOfCatchingUp) {
 }
 
 TEST_F(RefreshTest, WithoutALogItRebuilds) {
-  Open(DbOptions{.page_size_bytes = 4096, .durability = Durability::kMetaFlip});
+  Open(engine::DbOptions{.page_size_bytes = 4096, .durability = engine::Durability::kMetaFlip});
   ASSERT_OK(workload_.Commits(*db_, 5));
   ASSERT_OK(AcquireFresh(disk_, *db_).status());
   ASSERT_OK(workload_.Commits(*db_, 2));
@@ -283,7 +283,7 @@ TEST_F(RefreshTest, VerifyFailsStaleAndCorruptCartridges) {
 }
 
 TEST_F(RefreshTest, VerifyComparesAStaleCartridgeAtARetainedSnapshot) {
-  DbOptions options = KeepLogOptions();
+  engine::DbOptions options = KeepLogOptions();
   options.retained_snapshots = 10;
   Open(options);
   ASSERT_OK(workload_.Commits(*db_, 5));
@@ -340,12 +340,12 @@ TEST_F(RefreshTest, KeeperTriggerFiresOnCommitCountAndOnStaleTime) {
 TEST(RefreshConcurrencyTest, RefreshesBesideAWriterAreExact) {
   ScopedTempDir dir("northstar_cartridge_writer");
   vfs::PosixFileSystem fs;
-  DbOptions options{.page_size_bytes = 4096,
-                    .durability = Durability::kLogNoSync,
+  engine::DbOptions options{.page_size_bytes = 4096,
+                    .durability = engine::Durability::kLogNoSync,
                     .log_preallocate_bytes = 64 << 10,
                     .checkpoint_log_bytes = 48 << 10,
                     .retained_snapshots = 1'000'000};
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Db> db, Db::open(fs, dir.path() + "/tasks.ns", options));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<engine::Db> db, engine::Db::open(fs, dir.path() + "/tasks.ns", options));
   TaskWorkload workload(31, 150);
   ASSERT_OK(workload.CreateTasks(*db, 0, 150));
   std::atomic<bool> stop = false;
@@ -363,7 +363,7 @@ TEST(RefreshConcurrencyTest, RefreshesBesideAWriterAreExact) {
     absl::StatusOr<Refreshed> refreshed = AcquireFresh(fs, *db);
     ASSERT_TRUE(refreshed.ok()) << refreshed.status();
     (refreshed->action == RefreshAction::kCaughtUp ? caught_up : rebuilt)++;
-    absl::StatusOr<std::unique_ptr<ReadTxn>> at = db->begin_read_at(refreshed->txn);
+    absl::StatusOr<std::unique_ptr<engine::ReadTxn>> at = db->begin_read_at(refreshed->txn);
     ASSERT_TRUE(at.ok()) << at.status();
     absl::StatusOr<PendingTasks> scanned = ScanPendingTasks(**at);
     ASSERT_TRUE(scanned.ok()) << scanned.status();
@@ -383,7 +383,7 @@ TEST(RefreshPosixTest, LookupsThroughAMappedFile) {
   ScopedTempDir dir("northstar_cartridge");
   vfs::PosixFileSystem fs;
   const std::string db_path = dir.path() + "/tasks.ns";
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Db> db, Db::open(fs, db_path, KeepLogOptions()));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<engine::Db> db, engine::Db::open(fs, db_path, KeepLogOptions()));
   TaskWorkload workload(5, 300);
   ASSERT_OK(workload.CreateTasks(*db, 0, 300));
   ASSERT_OK(workload.Commits(*db, 40));
@@ -403,4 +403,4 @@ TEST(RefreshPosixTest, LookupsThroughAMappedFile) {
 }
 
 }  // namespace
-}  // namespace northstar::engine::cartridge
+}  // namespace northstar::cartridge

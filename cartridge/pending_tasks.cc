@@ -1,4 +1,4 @@
-#include "engine/cartridge/pending_tasks.h"
+#include "cartridge/pending_tasks.h"
 
 #include <algorithm>
 #include <string_view>
@@ -6,23 +6,23 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
-#include "engine/cartridge/task_keys.h"
+#include "apps/task_keys.h"
 #include "util/assert.h"
 #include "util/status.h"
 
-namespace northstar::engine::cartridge {
+namespace northstar::cartridge {
 namespace {
 
 // The ids of the well-formed keys under `prefix` (claim: or completed:), ascending and unique.
 // Key order is id order for well-formed keys (fixed-width ids), so one pass suffices.
-absl::StatusOr<std::vector<uint64_t>> IdsUnderPrefix(ReadTxn& txn, std::string_view prefix) {
+absl::StatusOr<std::vector<uint64_t>> IdsUnderPrefix(engine::ReadTxn& txn, std::string_view prefix) {
   std::vector<uint64_t> ids;
-  std::unique_ptr<Cursor> cursor = txn.cursor();
+  std::unique_ptr<engine::Cursor> cursor = txn.cursor();
   NS_RETURN_IF_ERROR(cursor->seek(prefix));
   uint64_t visited = 0;
   while (cursor->valid() && cursor->key().starts_with(prefix)) {
     NS_ASSERT(++visited <= txn.entry_count());
-    if (const std::optional<uint64_t> id = task_keys::TaskIdOfKey(cursor->key())) {
+    if (const std::optional<uint64_t> id = apps::task_keys::TaskIdOfKey(cursor->key())) {
       NS_ASSERT(ids.empty() || ids.back() <= *id);
       if (ids.empty() || ids.back() != *id) ids.push_back(*id);
     }
@@ -38,7 +38,7 @@ bool ContainsAdvancing(const std::vector<uint64_t>& sorted, size_t& position, ui
 }
 
 absl::StatusOr<std::string> TypeOfTask(std::string_view key, std::string_view metadata) {
-  absl::StatusOr<std::string_view> type = task_keys::TaskTypeOf(metadata);
+  absl::StatusOr<std::string_view> type = apps::task_keys::TaskTypeOf(metadata);
   if (!type.ok()) {
     return absl::InvalidArgumentError(
         absl::StrFormat("pending task %s: %s", key, type.status().message()));
@@ -100,7 +100,7 @@ std::optional<std::string> FirstIdDifference(std::string_view type,
 
 void AssertWellFormed(const PendingTasks& content) {
   for (const auto& [type, ids] : content) {
-    NS_ASSERT(task_keys::IsValidTaskType(type));
+    NS_ASSERT(apps::task_keys::IsValidTaskType(type));
     NS_ASSERT(!ids.empty());
     NS_ASSERT(std::adjacent_find(ids.begin(), ids.end(), std::greater_equal<>()) == ids.end());
   }
@@ -112,20 +112,20 @@ uint64_t PendingIdCount(const PendingTasks& content) {
   return count;
 }
 
-absl::StatusOr<PendingTasks> ScanPendingTasks(ReadTxn& txn) {
+absl::StatusOr<PendingTasks> ScanPendingTasks(engine::ReadTxn& txn) {
   NS_ASSIGN_OR_RETURN(const std::vector<uint64_t> claimed,
-                      IdsUnderPrefix(txn, task_keys::kClaimPrefix));
+                      IdsUnderPrefix(txn, apps::task_keys::kClaimPrefix));
   NS_ASSIGN_OR_RETURN(const std::vector<uint64_t> completed,
-                      IdsUnderPrefix(txn, task_keys::kCompletedPrefix));
+                      IdsUnderPrefix(txn, apps::task_keys::kCompletedPrefix));
   PendingTasks content;
-  std::unique_ptr<Cursor> cursor = txn.cursor();
-  NS_RETURN_IF_ERROR(cursor->seek(task_keys::kTaskPrefix));
+  std::unique_ptr<engine::Cursor> cursor = txn.cursor();
+  NS_RETURN_IF_ERROR(cursor->seek(apps::task_keys::kTaskPrefix));
   size_t claimed_position = 0;
   size_t completed_position = 0;
   uint64_t visited = 0;
-  while (cursor->valid() && cursor->key().starts_with(task_keys::kTaskPrefix)) {
+  while (cursor->valid() && cursor->key().starts_with(apps::task_keys::kTaskPrefix)) {
     NS_ASSERT(++visited <= txn.entry_count());
-    const std::optional<uint64_t> id = task_keys::TaskIdOfKey(cursor->key());
+    const std::optional<uint64_t> id = apps::task_keys::TaskIdOfKey(cursor->key());
     if (id && !ContainsAdvancing(claimed, claimed_position, *id) &&
         !ContainsAdvancing(completed, completed_position, *id)) {
       NS_ASSIGN_OR_RETURN(const std::string metadata, cursor->value());
@@ -138,28 +138,28 @@ absl::StatusOr<PendingTasks> ScanPendingTasks(ReadTxn& txn) {
   return content;
 }
 
-absl::StatusOr<std::optional<std::string>> PendingTypeOf(ReadTxn& txn, uint64_t id) {
-  const std::string task_key = task_keys::TaskKey(id);
+absl::StatusOr<std::optional<std::string>> PendingTypeOf(engine::ReadTxn& txn, uint64_t id) {
+  const std::string task_key = apps::task_keys::TaskKey(id);
   NS_ASSIGN_OR_RETURN(const std::optional<std::string> metadata, txn.get(task_key));
   if (!metadata) return std::nullopt;
   NS_ASSIGN_OR_RETURN(const std::optional<std::string> completed,
-                      txn.get(task_keys::CompletedKey(id)));
+                      txn.get(apps::task_keys::CompletedKey(id)));
   if (completed) return std::nullopt;
-  const std::string claim_prefix = task_keys::ClaimPrefix(id);
-  std::unique_ptr<Cursor> cursor = txn.cursor();
+  const std::string claim_prefix = apps::task_keys::ClaimPrefix(id);
+  std::unique_ptr<engine::Cursor> cursor = txn.cursor();
   NS_RETURN_IF_ERROR(cursor->seek(claim_prefix));
   uint64_t visited = 0;
   // Keys under the prefix that are not well-formed claims do not count, as in the scan.
   while (cursor->valid() && cursor->key().starts_with(claim_prefix)) {
     NS_ASSERT(++visited <= txn.entry_count());
-    if (task_keys::TaskIdOfKey(cursor->key()) == id) return std::nullopt;
+    if (apps::task_keys::TaskIdOfKey(cursor->key()) == id) return std::nullopt;
     NS_RETURN_IF_ERROR(cursor->next());
   }
   NS_ASSIGN_OR_RETURN(std::string type, TypeOfTask(task_key, *metadata));
   return type;
 }
 
-absl::Status ApplyTouchedIds(ReadTxn& txn, const std::vector<uint64_t>& touched_ids,
+absl::Status ApplyTouchedIds(engine::ReadTxn& txn, const std::vector<uint64_t>& touched_ids,
                              PendingTasks& content) {
   NS_ASSERT(std::adjacent_find(touched_ids.begin(), touched_ids.end(), std::greater_equal<>()) ==
             touched_ids.end());
@@ -200,4 +200,4 @@ std::optional<std::string> FirstDifference(const PendingTasks& expected,
   return std::nullopt;
 }
 
-}  // namespace northstar::engine::cartridge
+}  // namespace northstar::cartridge

@@ -1,4 +1,4 @@
-// Test-only: task-queue workloads on a Db and a reference model of what is pending, computed
+// Test-only: task-queue workloads on a engine::Db and a reference model of what is pending, computed
 // from the key-value state by the layout's definition alone (no shared code with the scan).
 #pragma once
 
@@ -8,11 +8,11 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "engine/cartridge/pending_tasks.h"
+#include "cartridge/pending_tasks.h"
 #include "engine/db.h"
 #include "util/random.h"
 
-namespace northstar::engine::cartridge {
+namespace northstar::cartridge {
 
 using KeyValueState = std::map<std::string, std::string>;
 
@@ -28,17 +28,17 @@ class TaskWorkload {
   explicit TaskWorkload(uint64_t seed, uint64_t ids = 200) : rng_(seed), ids_(ids) {}
 
   // One commit of 1..ops_max random operations.
-  [[nodiscard]] absl::Status Commit(Db& db, uint32_t ops_max = 8);
-  [[nodiscard]] absl::Status Commits(Db& db, uint32_t count, uint32_t ops_max = 8);
+  [[nodiscard]] absl::Status Commit(engine::Db& db, uint32_t ops_max = 8);
+  [[nodiscard]] absl::Status Commits(engine::Db& db, uint32_t count, uint32_t ops_max = 8);
   // A commit that creates `count` pending tasks (ids from `first_id`) of rotating types.
-  [[nodiscard]] absl::Status CreateTasks(Db& db, uint64_t first_id, uint64_t count);
+  [[nodiscard]] absl::Status CreateTasks(engine::Db& db, uint64_t first_id, uint64_t count);
 
   [[nodiscard]] const KeyValueState& state() const { return state_; }
 
  private:
-  void put(WriteTxn& txn, const std::string& key, const std::string& value);
-  void del(WriteTxn& txn, const std::string& key);
-  void random_op(WriteTxn& txn);
+  void put(engine::WriteTxn& txn, const std::string& key, const std::string& value);
+  void del(engine::WriteTxn& txn, const std::string& key);
+  void random_op(engine::WriteTxn& txn);
 
   Rng rng_;
   const uint64_t ids_;
@@ -46,4 +46,4 @@ class TaskWorkload {
   absl::Status txn_status_;
 };
 
-}  // namespace northstar::engine::cartridge
+}  // namespace northstar::cartridge

@@ -1,20 +1,20 @@
-#include "engine/cartridge/refresh.h"
+#include "cartridge/refresh.h"
 
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
-#include "engine/cartridge/catch_up.h"
-#include "engine/cartridge/pending_tasks.h"
+#include "cartridge/catch_up.h"
+#include "cartridge/pending_tasks.h"
 #include "util/assert.h"
 #include "util/status.h"
 
-namespace northstar::engine::cartridge {
+namespace northstar::cartridge {
 namespace {
 
 // The state of a cartridge that decoded.
-CartridgeCheck Classify(std::unique_ptr<MappedCartridge> cartridge, TxnId database_txn) {
-  const TxnId watermark = cartridge->watermark_txn();
+CartridgeCheck Classify(std::unique_ptr<MappedCartridge> cartridge, engine::TxnId database_txn) {
+  const engine::TxnId watermark = cartridge->watermark_txn();
   CartridgeCheck check;
   if (watermark == database_txn) {
     check.state = CartridgeState::kFresh;
@@ -55,7 +55,7 @@ absl::StatusOr<CartridgeCheck> ClassifyUndecodable(vfs::FileSystem& fs, const st
 // Writes `content` as the cartridge at `txn`'s snapshot and opens what was written.
 absl::StatusOr<std::shared_ptr<const MappedCartridge>> WriteAndOpen(vfs::FileSystem& fs,
                                                                     const std::string& path,
-                                                                    TxnId txn,
+                                                                    engine::TxnId txn,
                                                                     const PendingTasks& content) {
   NS_RETURN_IF_ERROR(CheckCartridgeLimits(content));
   const std::vector<uint8_t> bytes = EncodeCartridge(txn, content);
@@ -70,9 +70,9 @@ absl::StatusOr<std::shared_ptr<const MappedCartridge>> WriteAndOpen(vfs::FileSys
 }
 
 // Catches the stale cartridge in `check` up to `txn`'s snapshot; an error when the log cannot.
-absl::Status CatchUp(vfs::FileSystem& fs, Db& db, ReadTxn& txn, const RefreshPolicy& policy,
+absl::Status CatchUp(vfs::FileSystem& fs, engine::Db& db, engine::ReadTxn& txn, const RefreshPolicy& policy,
                      const MappedCartridge& stale, Refreshed& result) {
-  const TxnId watermark = stale.watermark_txn();
+  const engine::TxnId watermark = stale.watermark_txn();
   const uint64_t behind = txn.txn_id() - watermark;
   if (behind > policy.catch_up_commits_max) {
     return absl::FailedPreconditionError(absl::StrFormat(
@@ -81,7 +81,7 @@ absl::Status CatchUp(vfs::FileSystem& fs, Db& db, ReadTxn& txn, const RefreshPol
   }
   NS_ASSIGN_OR_RETURN(
       const TouchedIds touched,
-      TouchedIdsFromLog(fs, LogPathFor(db.path()), watermark, txn.txn_id(), policy.log_limits,
+      TouchedIdsFromLog(fs, engine::LogPathFor(db.path()), watermark, txn.txn_id(), policy.log_limits,
                         policy.catch_up_log_records_max));
   PendingTasks content = stale.view().ToContent();
   NS_RETURN_IF_ERROR(ApplyTouchedIds(txn, touched.ids, content));
@@ -92,7 +92,7 @@ absl::Status CatchUp(vfs::FileSystem& fs, Db& db, ReadTxn& txn, const RefreshPol
   return absl::OkStatus();
 }
 
-absl::Status Rebuild(vfs::FileSystem& fs, const std::string& path, ReadTxn& txn,
+absl::Status Rebuild(vfs::FileSystem& fs, const std::string& path, engine::ReadTxn& txn,
                      Refreshed& result) {
   NS_ASSIGN_OR_RETURN(const PendingTasks content, ScanPendingTasks(txn));
   NS_ASSIGN_OR_RETURN(result.cartridge, WriteAndOpen(fs, path, txn.txn_id(), content));
@@ -135,7 +135,7 @@ const char* RefreshActionName(RefreshAction action) {
 }
 
 absl::StatusOr<CartridgeCheck> CheckCartridge(vfs::FileSystem& fs, const std::string& path,
-                                              TxnId database_txn) {
+                                              engine::TxnId database_txn) {
   absl::StatusOr<std::unique_ptr<MappedCartridge>> opened = MappedCartridge::Open(fs, path);
   if (opened.ok()) return Classify(*std::move(opened), database_txn);
   if (absl::IsNotFound(opened.status())) {
@@ -146,8 +146,8 @@ absl::StatusOr<CartridgeCheck> CheckCartridge(vfs::FileSystem& fs, const std::st
   return opened.status();
 }
 
-absl::StatusOr<Refreshed> AcquireFresh(vfs::FileSystem& fs, Db& db, const RefreshPolicy& policy) {
-  NS_ASSIGN_OR_RETURN(std::unique_ptr<ReadTxn> txn, db.begin_read());
+absl::StatusOr<Refreshed> AcquireFresh(vfs::FileSystem& fs, engine::Db& db, const RefreshPolicy& policy) {
+  NS_ASSIGN_OR_RETURN(std::unique_ptr<engine::ReadTxn> txn, db.begin_read());
   const std::string path = CartridgePathFor(db.path());
   NS_ASSIGN_OR_RETURN(CartridgeCheck check, CheckCartridge(fs, path, txn->txn_id()));
   Refreshed result{.txn = txn->txn_id(), .found = check.state, .reason = check.reason};
@@ -166,8 +166,8 @@ absl::StatusOr<Refreshed> AcquireFresh(vfs::FileSystem& fs, Db& db, const Refres
   return result;
 }
 
-absl::StatusOr<Refreshed> RebuildCartridge(vfs::FileSystem& fs, Db& db) {
-  NS_ASSIGN_OR_RETURN(std::unique_ptr<ReadTxn> txn, db.begin_read());
+absl::StatusOr<Refreshed> RebuildCartridge(vfs::FileSystem& fs, engine::Db& db) {
+  NS_ASSIGN_OR_RETURN(std::unique_ptr<engine::ReadTxn> txn, db.begin_read());
   const std::string path = CartridgePathFor(db.path());
   NS_ASSIGN_OR_RETURN(CartridgeCheck check, CheckCartridge(fs, path, txn->txn_id()));
   Refreshed result{.txn = txn->txn_id(), .found = check.state, .reason = check.reason};
@@ -176,10 +176,10 @@ absl::StatusOr<Refreshed> RebuildCartridge(vfs::FileSystem& fs, Db& db) {
   return result;
 }
 
-absl::StatusOr<std::vector<uint8_t>> BuildCartridgeBytes(ReadTxn& txn) {
+absl::StatusOr<std::vector<uint8_t>> BuildCartridgeBytes(engine::ReadTxn& txn) {
   NS_ASSIGN_OR_RETURN(const PendingTasks content, ScanPendingTasks(txn));
   NS_RETURN_IF_ERROR(CheckCartridgeLimits(content));
   return EncodeCartridge(txn.txn_id(), content);
 }
 
-}  // namespace northstar::engine::cartridge
+}  // namespace northstar::cartridge

@@ -1,13 +1,13 @@
-#include "engine/cartridge/keeper.h"
+#include "cartridge/keeper.h"
 
 #include <utility>
 
 #include "util/assert.h"
 #include "util/status.h"
 
-namespace northstar::engine::cartridge {
+namespace northstar::cartridge {
 
-CartridgeKeeper::CartridgeKeeper(vfs::FileSystem& fs, Db& db, RefreshPolicy policy,
+CartridgeKeeper::CartridgeKeeper(vfs::FileSystem& fs, engine::Db& db, RefreshPolicy policy,
                                  RefreshTrigger trigger)
     : fs_(fs), db_(db), policy_(std::move(policy)), trigger_(trigger) {
   NS_ASSERT(trigger_.commits_behind_max >= 1);
@@ -24,21 +24,21 @@ absl::Status CartridgeKeeper::refresh() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<TxnId> CartridgeKeeper::latest_txn() {
-  // A read transaction, not Db::stats(): stats() also sums the pending page lists, which grow
+absl::StatusOr<engine::TxnId> CartridgeKeeper::latest_txn() {
+  // A read transaction, not engine::Db::stats(): stats() also sums the pending page lists, which grow
   // with the commits since the last checkpoint, and this runs on every lookup.
-  NS_ASSIGN_OR_RETURN(const std::unique_ptr<ReadTxn> txn, db_.begin_read());
+  NS_ASSIGN_OR_RETURN(const std::unique_ptr<engine::ReadTxn> txn, db_.begin_read());
   return txn->txn_id();
 }
 
 absl::StatusOr<std::shared_ptr<const MappedCartridge>> CartridgeKeeper::current() {
-  NS_ASSIGN_OR_RETURN(const TxnId latest, latest_txn());
+  NS_ASSIGN_OR_RETURN(const engine::TxnId latest, latest_txn());
   if (held_ == nullptr || held_->watermark_txn() != latest) NS_RETURN_IF_ERROR(refresh());
   return held_;
 }
 
 absl::StatusOr<bool> CartridgeKeeper::poll(uint64_t now_ns) {
-  NS_ASSIGN_OR_RETURN(const TxnId latest, latest_txn());
+  NS_ASSIGN_OR_RETURN(const engine::TxnId latest, latest_txn());
   if (held_ != nullptr && held_->watermark_txn() == latest) {
     behind_since_ns_.reset();
     return false;
@@ -57,4 +57,4 @@ absl::StatusOr<bool> CartridgeKeeper::poll(uint64_t now_ns) {
   return true;
 }
 
-}  // namespace northstar::engine::cartridge
+}  // namespace northstar::cartridge

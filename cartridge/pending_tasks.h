@@ -1,5 +1,5 @@
 // The content of the pending_tasks_by_type cartridge, and how it is computed from the base data
-// (the task-queue keys of task_keys.h) through the public Db API.
+// (the task-queue keys of task_keys.h) through the public engine::Db API.
 //
 // PendingTasks maps every task type that has at least one pending task to the ids of its pending
 // tasks, ascending; a type without pending tasks is absent (not present with no ids), so that
@@ -13,7 +13,7 @@
 // the key (the cartridge cannot file it under any type). Claimed or completed tasks are never
 // parsed.
 //
-// Thread safety: pure functions over a ReadTxn, which one thread uses at a time.
+// Thread safety: pure functions over a engine::ReadTxn, which one thread uses at a time.
 #pragma once
 
 #include <cstdint>
@@ -26,7 +26,7 @@
 #include "absl/status/statusor.h"
 #include "engine/db.h"
 
-namespace northstar::engine::cartridge {
+namespace northstar::cartridge {
 
 using PendingTasks = std::map<std::string, std::vector<uint64_t>, std::less<>>;
 
@@ -38,17 +38,17 @@ void AssertWellFormed(const PendingTasks& content);
 
 // The content at `txn`'s snapshot: one pass over each of the task:, claim: and completed:
 // prefixes.
-[[nodiscard]] absl::StatusOr<PendingTasks> ScanPendingTasks(ReadTxn& txn);
+[[nodiscard]] absl::StatusOr<PendingTasks> ScanPendingTasks(engine::ReadTxn& txn);
 
 // The type of task `id` if it is pending at `txn`'s snapshot; nullopt if it is not (no task,
 // claimed, or completed). Point lookups only: task:{id}, the claim:{id}: prefix, completed:{id}.
-[[nodiscard]] absl::StatusOr<std::optional<std::string>> PendingTypeOf(ReadTxn& txn, uint64_t id);
+[[nodiscard]] absl::StatusOr<std::optional<std::string>> PendingTypeOf(engine::ReadTxn& txn, uint64_t id);
 
 // Brings `content` from some earlier state to `txn`'s snapshot, given `touched_ids` (ascending,
 // unique): every id whose task:, claim: or completed: keys changed in between. Ids not touched
 // keep their entries; touched ids are looked up again (PendingTypeOf). O(content + touched log
 // touched).
-[[nodiscard]] absl::Status ApplyTouchedIds(ReadTxn& txn, const std::vector<uint64_t>& touched_ids,
+[[nodiscard]] absl::Status ApplyTouchedIds(engine::ReadTxn& txn, const std::vector<uint64_t>& touched_ids,
                                            PendingTasks& content);
 
 // The first difference between what the database holds (`expected`) and what a cartridge holds
@@ -57,4 +57,4 @@ void AssertWellFormed(const PendingTasks& content);
 [[nodiscard]] std::optional<std::string> FirstDifference(const PendingTasks& expected,
                                                          const PendingTasks& actual);
 
-}  // namespace northstar::engine::cartridge
+}  // namespace northstar::cartridge

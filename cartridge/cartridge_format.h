@@ -33,10 +33,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "engine/cartridge/pending_tasks.h"
+#include "cartridge/pending_tasks.h"
 #include "engine/format/types.h"
 
-namespace northstar::engine::cartridge {
+namespace northstar::cartridge {
 
 inline constexpr uint32_t kCartridgeMagic = 0x5443534E;  // Bytes "NSCT" on disk.
 inline constexpr uint16_t kCartridgeFormatVersion = 1;
@@ -66,7 +66,7 @@ inline constexpr size_t kCartridgeBodyCrcOffset = 36;
 
 // The whole file. Preconditions (asserted): `content` well-formed (AssertWellFormed) and within
 // CheckCartridgeLimits.
-[[nodiscard]] std::vector<uint8_t> EncodeCartridge(TxnId watermark_txn,
+[[nodiscard]] std::vector<uint8_t> EncodeCartridge(engine::TxnId watermark_txn,
                                                    const PendingTasks& content);
 
 // The pending ids of one type: a view of little-endian u64s inside the cartridge's bytes.
@@ -92,7 +92,7 @@ class PendingIds {
 // decoded from, which must outlive it. Lookups are O(log type_count) and copy nothing.
 class CartridgeView {
  public:
-  [[nodiscard]] TxnId watermark_txn() const { return watermark_txn_; }
+  [[nodiscard]] engine::TxnId watermark_txn() const { return watermark_txn_; }
   [[nodiscard]] uint64_t id_count() const { return id_count_; }
   [[nodiscard]] std::span<const uint8_t> bytes() const { return bytes_; }
 
@@ -113,7 +113,7 @@ class CartridgeView {
   };
 
   std::span<const uint8_t> bytes_;
-  TxnId watermark_txn_ = 0;
+  engine::TxnId watermark_txn_ = 0;
   uint64_t id_count_ = 0;
   uint64_t ids_offset_ = 0;
   std::vector<TypeEntry> types_;  // Ascending by name.
@@ -132,4 +132,4 @@ class CartridgeView {
 // "corrupt" for a file from a newer build. The field is not checksum-verified here.
 [[nodiscard]] std::optional<uint16_t> PeekCartridgeFormatVersion(std::span<const uint8_t> bytes);
 
-}  // namespace northstar::engine::cartridge
+}  // namespace northstar::cartridge

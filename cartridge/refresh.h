@@ -15,7 +15,7 @@
 //                                                                          rebuild
 //   fresh                watermark == database's latest commit        -> served as it is
 //
-// Thread safety: the functions take a snapshot of the Db (begin_read) and may run beside its
+// Thread safety: the functions take a snapshot of the engine::Db (begin_read) and may run beside its
 // writer and readers. At most one of them may write a database's cartridge at a time (one
 // refresher per database; cartridge_file.h).
 #pragma once
@@ -26,12 +26,12 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "engine/cartridge/cartridge_file.h"
+#include "cartridge/cartridge_file.h"
 #include "engine/db.h"
 #include "engine/log/record.h"
 #include "vfs/file_system.h"
 
-namespace northstar::engine::cartridge {
+namespace northstar::cartridge {
 
 enum class CartridgeState { kAbsent, kUnsupportedVersion, kCorrupt, kAhead, kStale, kFresh };
 
@@ -51,7 +51,7 @@ struct CartridgeCheck {
 // `database_txn`. Errors only for I/O failures (a file that cannot be read), not for bad bytes.
 [[nodiscard]] absl::StatusOr<CartridgeCheck> CheckCartridge(vfs::FileSystem& fs,
                                                             const std::string& path,
-                                                            TxnId database_txn);
+                                                            engine::TxnId database_txn);
 
 struct RefreshPolicy {
   // Catch up only when at most this many commits behind; more, and a full rebuild (which reads
@@ -61,7 +61,7 @@ struct RefreshPolicy {
   // whole: recycle_log = false), rebuild instead.
   uint64_t catch_up_log_records_max = 1'000'000;
   // Must be at least the writer's (engine/log/record.h); the defaults are the format's own.
-  LogLimits log_limits;
+  engine::LogLimits log_limits;
 };
 
 enum class RefreshAction { kServed, kCaughtUp, kRebuilt };
@@ -71,7 +71,7 @@ enum class RefreshAction { kServed, kCaughtUp, kRebuilt };
 
 struct Refreshed {
   std::shared_ptr<const MappedCartridge> cartridge;  // Its watermark is `txn`.
-  TxnId txn = 0;                                     // The snapshot it reflects.
+  engine::TxnId txn = 0;                                     // The snapshot it reflects.
   CartridgeState found = CartridgeState::kAbsent;    // The file's state before.
   RefreshAction action = RefreshAction::kServed;
   // The check's reason (why the file was in state `found`), and why there was no catch-up when
@@ -84,13 +84,13 @@ struct Refreshed {
 // The cartridge for the database's latest commit (a snapshot taken by this call), refreshing the
 // file first as the policy above says. The file written is the same, byte for byte, whether it
 // was caught up or rebuilt.
-[[nodiscard]] absl::StatusOr<Refreshed> AcquireFresh(vfs::FileSystem& fs, Db& db,
+[[nodiscard]] absl::StatusOr<Refreshed> AcquireFresh(vfs::FileSystem& fs, engine::Db& db,
                                                      const RefreshPolicy& policy = {});
 
 // A full rebuild at the latest commit, whatever the file holds (`northstar cartridge build`).
-[[nodiscard]] absl::StatusOr<Refreshed> RebuildCartridge(vfs::FileSystem& fs, Db& db);
+[[nodiscard]] absl::StatusOr<Refreshed> RebuildCartridge(vfs::FileSystem& fs, engine::Db& db);
 
 // The file bytes for `txn`'s snapshot, from a full scan: what a rebuild writes.
-[[nodiscard]] absl::StatusOr<std::vector<uint8_t>> BuildCartridgeBytes(ReadTxn& txn);
+[[nodiscard]] absl::StatusOr<std::vector<uint8_t>> BuildCartridgeBytes(engine::ReadTxn& txn);
 
-}  // namespace northstar::engine::cartridge
+}  // namespace northstar::cartridge

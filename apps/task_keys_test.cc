@@ -1,8 +1,8 @@
-#include "engine/cartridge/task_keys.h"
+#include "apps/task_keys.h"
 
 #include "gtest/gtest.h"
 
-namespace northstar::engine::task_keys {
+namespace northstar::apps::task_keys {
 namespace {
 
 TEST(TaskKeysTest, KeysAreFixedWidthSoKeyOrderIsIdOrder) {
@@ -37,4 +37,4 @@ TEST(TaskKeysTest, TheTypeIsTheFirstMemberOfTheMetadata) {
 }
 
 }  // namespace
-}  // namespace northstar::engine::task_keys
+}  // namespace northstar::apps::task_keys

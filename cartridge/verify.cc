@@ -1,4 +1,4 @@
-#include "engine/cartridge/verify.h"
+#include "cartridge/verify.h"
 
 #include <algorithm>
 #include <memory>
@@ -7,21 +7,21 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
-#include "engine/cartridge/pending_tasks.h"
+#include "cartridge/pending_tasks.h"
 #include "util/status.h"
 
-namespace northstar::engine::cartridge {
+namespace northstar::cartridge {
 namespace {
 
 // The snapshot at `watermark`, or nullopt when the database no longer retains it.
-absl::StatusOr<std::unique_ptr<ReadTxn>> SnapshotAt(Db& db, TxnId watermark) {
-  absl::StatusOr<std::unique_ptr<ReadTxn>> txn = db.begin_read_at(watermark);
+absl::StatusOr<std::unique_ptr<engine::ReadTxn>> SnapshotAt(engine::Db& db, engine::TxnId watermark) {
+  absl::StatusOr<std::unique_ptr<engine::ReadTxn>> txn = db.begin_read_at(watermark);
   if (txn.ok() || !absl::IsNotFound(txn.status())) return txn;
-  return std::unique_ptr<ReadTxn>();
+  return std::unique_ptr<engine::ReadTxn>();
 }
 
 // Compares the cartridge with a scan at its watermark; the first difference, or "".
-absl::StatusOr<std::string> CompareWithScan(ReadTxn& txn, const MappedCartridge& cartridge) {
+absl::StatusOr<std::string> CompareWithScan(engine::ReadTxn& txn, const MappedCartridge& cartridge) {
   NS_ASSIGN_OR_RETURN(const PendingTasks expected, ScanPendingTasks(txn));
   const PendingTasks actual = cartridge.view().ToContent();
   if (std::optional<std::string> difference = FirstDifference(expected, actual)) {
@@ -44,8 +44,8 @@ absl::StatusOr<std::string> CompareWithScan(ReadTxn& txn, const MappedCartridge&
 
 }  // namespace
 
-absl::StatusOr<VerifyResult> VerifyCartridge(vfs::FileSystem& fs, Db& db) {
-  NS_ASSIGN_OR_RETURN(std::unique_ptr<ReadTxn> latest, db.begin_read());
+absl::StatusOr<VerifyResult> VerifyCartridge(vfs::FileSystem& fs, engine::Db& db) {
+  NS_ASSIGN_OR_RETURN(std::unique_ptr<engine::ReadTxn> latest, db.begin_read());
   VerifyResult result{.database_txn = latest->txn_id()};
   NS_ASSIGN_OR_RETURN(CartridgeCheck check,
                       CheckCartridge(fs, CartridgePathFor(db.path()), result.database_txn));
@@ -55,9 +55,9 @@ absl::StatusOr<VerifyResult> VerifyCartridge(vfs::FileSystem& fs, Db& db) {
     result.finding = absl::StrFormat("%s: %s", CartridgeStateName(check.state), check.reason);
     return result;
   }
-  const TxnId watermark = check.cartridge->watermark_txn();
+  const engine::TxnId watermark = check.cartridge->watermark_txn();
   result.watermark_txn = watermark;
-  std::unique_ptr<ReadTxn> at_watermark;
+  std::unique_ptr<engine::ReadTxn> at_watermark;
   if (watermark == result.database_txn) {
     at_watermark = std::move(latest);
   } else if (watermark < result.database_txn) {
@@ -77,4 +77,4 @@ absl::StatusOr<VerifyResult> VerifyCartridge(vfs::FileSystem& fs, Db& db) {
   return result;
 }
 
-}  // namespace northstar::engine::cartridge
+}  // namespace northstar::cartridge

@@ -1,6 +1,6 @@
 // The cartridge codec (cartridge_format.h, spec/cartridge_format.md): round trip, one encoding
 // per content, every damaged byte and every truncation rejected with the field and offset named.
-#include "engine/cartridge/cartridge_format.h"
+#include "cartridge/cartridge_format.h"
 
 #include <algorithm>
 #include <functional>
@@ -15,7 +15,7 @@
 #include "util/crc32c.h"
 #include "util/testing.h"
 
-namespace northstar::engine::cartridge {
+namespace northstar::cartridge {
 namespace {
 
 using ::testing::ElementsAre;
@@ -214,4 +214,4 @@ TEST(CartridgeFormatTest, LimitsAreCheckedBeforeEncoding) {
 }
 
 }  // namespace
-}  // namespace northstar::engine::cartridge
+}  // namespace northstar::cartridge

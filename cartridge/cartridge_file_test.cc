@@ -1,5 +1,5 @@
 // The cartridge file: the atomic write under crashes (sim_disk), and the mapped open.
-#include "engine/cartridge/cartridge_file.h"
+#include "cartridge/cartridge_file.h"
 
 #include <string>
 #include <vector>
@@ -9,7 +9,7 @@
 #include "util/testing.h"
 #include "vfs/sim_disk.h"
 
-namespace northstar::engine::cartridge {
+namespace northstar::cartridge {
 namespace {
 
 using ::testing::HasSubstr;
@@ -87,4 +87,4 @@ TEST(CartridgeFileTest, AnIoErrorWhileWritingKeepsTheOldFile) {
 }
 
 }  // namespace
-}  // namespace northstar::engine::cartridge
+}  // namespace northstar::cartridge

@@ -1,4 +1,4 @@
-#include "engine/cartridge/cartridge_file.h"
+#include "cartridge/cartridge_file.h"
 
 #include <utility>
 
@@ -6,7 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "util/status.h"
 
-namespace northstar::engine::cartridge {
+namespace northstar::cartridge {
 namespace {
 
 constexpr std::string_view kDataSuffix = ".ns";
@@ -59,4 +59,4 @@ absl::StatusOr<std::unique_ptr<MappedCartridge>> MappedCartridge::Open(vfs::File
       new MappedCartridge(path, std::move(mapping), *std::move(view)));
 }
 
-}  // namespace northstar::engine::cartridge
+}  // namespace northstar::cartridge

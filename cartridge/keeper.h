@@ -16,9 +16,9 @@
 #include <optional>
 
 #include "absl/status/statusor.h"
-#include "engine/cartridge/refresh.h"
+#include "cartridge/refresh.h"
 
-namespace northstar::engine::cartridge {
+namespace northstar::cartridge {
 
 struct RefreshTrigger {
   uint64_t commits_behind_max = 1000;
@@ -28,7 +28,7 @@ struct RefreshTrigger {
 class CartridgeKeeper {
  public:
   // `fs` and `db` must outlive the keeper.
-  CartridgeKeeper(vfs::FileSystem& fs, Db& db, RefreshPolicy policy = {},
+  CartridgeKeeper(vfs::FileSystem& fs, engine::Db& db, RefreshPolicy policy = {},
                   RefreshTrigger trigger = {});
 
   // A cartridge reflecting the database's latest commit: the one held when the database has not
@@ -45,10 +45,10 @@ class CartridgeKeeper {
  private:
   [[nodiscard]] absl::Status refresh();
   // The database's latest commit.
-  [[nodiscard]] absl::StatusOr<TxnId> latest_txn();
+  [[nodiscard]] absl::StatusOr<engine::TxnId> latest_txn();
 
   vfs::FileSystem& fs_;
-  Db& db_;
+  engine::Db& db_;
   const RefreshPolicy policy_;
   const RefreshTrigger trigger_;
   std::shared_ptr<const MappedCartridge> held_;
@@ -58,4 +58,4 @@ class CartridgeKeeper {
   std::optional<uint64_t> behind_since_ns_;
 };
 
-}  // namespace northstar::engine::cartridge
+}  // namespace northstar::cartridge

@@ -20,7 +20,7 @@
 
 #include "absl/status/statusor.h"
 
-namespace northstar::engine::task_keys {
+namespace northstar::apps::task_keys {
 
 inline constexpr std::string_view kTaskPrefix = "task:";
 inline constexpr std::string_view kClaimPrefix = "claim:";
@@ -56,4 +56,4 @@ inline constexpr size_t kTypeBytesMax = 32;
 // Whether `type` is 1..kTypeBytesMax bytes of [a-z0-9_-].
 [[nodiscard]] bool IsValidTaskType(std::string_view type);
 
-}  // namespace northstar::engine::task_keys
+}  // namespace northstar::apps::task_keys

@@ -20,10 +20,10 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
-#include "engine/cartridge/cartridge_format.h"
+#include "cartridge/cartridge_format.h"
 #include "vfs/file_system.h"
 
-namespace northstar::engine::cartridge {
+namespace northstar::cartridge {
 
 // The cartridge of the database whose data file is `data_path`.
 [[nodiscard]] std::string CartridgePathFor(std::string_view data_path);
@@ -44,7 +44,7 @@ class MappedCartridge {
   MappedCartridge& operator=(const MappedCartridge&) = delete;
 
   [[nodiscard]] const CartridgeView& view() const { return view_; }
-  [[nodiscard]] TxnId watermark_txn() const { return view_.watermark_txn(); }
+  [[nodiscard]] engine::TxnId watermark_txn() const { return view_.watermark_txn(); }
   [[nodiscard]] uint64_t file_bytes() const { return view_.bytes().size(); }
   [[nodiscard]] const std::string& path() const { return path_; }
 
@@ -57,4 +57,4 @@ class MappedCartridge {
   const CartridgeView view_;
 };
 
-}  // namespace northstar::engine::cartridge
+}  // namespace northstar::cartridge

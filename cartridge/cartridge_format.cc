@@ -1,17 +1,17 @@
-#include "engine/cartridge/cartridge_format.h"
+#include "cartridge/cartridge_format.h"
 
 #include <algorithm>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
-#include "engine/cartridge/task_keys.h"
+#include "apps/task_keys.h"
 #include "util/assert.h"
 #include "util/coding.h"
 #include "util/crc32c.h"
 #include "util/status.h"
 
-namespace northstar::engine::cartridge {
+namespace northstar::cartridge {
 namespace {
 
 // Header field offsets (cartridge_format.h).
@@ -33,7 +33,7 @@ static_assert(kHeaderReservedOffset + 20 == kCartridgeHeaderCrcOffset);
 static_assert(kCartridgeHeaderCrcOffset + 4 == kCartridgeHeaderBytes);
 static_assert(kEntryNameOffset + kCartridgeNameFieldBytes == kEntryIdCountOffset);
 static_assert(kEntryIdCountOffset + 8 == kCartridgeEntryBytes);
-static_assert(kCartridgeNameFieldBytes == task_keys::kTypeBytesMax);
+static_assert(kCartridgeNameFieldBytes == apps::task_keys::kTypeBytesMax);
 static_assert(kCartridgeHeaderBytes % kCartridgeIdBytes == 0 &&
                   kCartridgeEntryBytes % kCartridgeIdBytes == 0,
               "the id array starts 8-byte aligned in the file");
@@ -49,7 +49,7 @@ bool AllZero(std::span<const uint8_t> bytes) {
 }
 
 struct Header {
-  TxnId watermark_txn = 0;
+  engine::TxnId watermark_txn = 0;
   uint64_t file_bytes = 0;
   uint64_t id_count = 0;
   uint32_t type_count = 0;
@@ -143,7 +143,7 @@ absl::Status DecodeEntry(std::span<const uint8_t> bytes, uint64_t offset,
   }
   name = std::string_view(reinterpret_cast<const char*>(entry.data() + kEntryNameOffset),
                           name_bytes);
-  if (!task_keys::IsValidTaskType(name)) {
+  if (!apps::task_keys::IsValidTaskType(name)) {
     return Corrupt(offset + kEntryNameOffset, "type name",
                    "not 1..32 bytes of [a-z0-9_-]");
   }
@@ -177,7 +177,7 @@ absl::Status CheckIdsAscend(std::span<const uint8_t> bytes, uint64_t ids_offset,
 }
 
 void EncodeEntry(std::string_view name, uint64_t id_count, uint8_t* entry) {
-  NS_ASSERT(task_keys::IsValidTaskType(name));
+  NS_ASSERT(apps::task_keys::IsValidTaskType(name));
   NS_ASSERT(id_count >= 1);
   entry[kEntryNameBytesOffset] = static_cast<uint8_t>(name.size());
   std::copy(name.begin(), name.end(), entry + kEntryNameOffset);
@@ -205,7 +205,7 @@ absl::Status CheckCartridgeLimits(const PendingTasks& content) {
   return absl::OkStatus();
 }
 
-std::vector<uint8_t> EncodeCartridge(TxnId watermark_txn, const PendingTasks& content) {
+std::vector<uint8_t> EncodeCartridge(engine::TxnId watermark_txn, const PendingTasks& content) {
   AssertWellFormed(content);
   NS_ASSERT(CheckCartridgeLimits(content).ok());
   const uint64_t id_count = PendingIdCount(content);
@@ -333,4 +333,4 @@ std::optional<uint16_t> PeekCartridgeFormatVersion(std::span<const uint8_t> byte
   return DecodeFixed16(bytes.data() + kVersionOffset);
 }
 
-}  // namespace northstar::engine::cartridge
+}  // namespace northstar::cartridge

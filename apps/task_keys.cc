@@ -1,10 +1,10 @@
-#include "engine/cartridge/task_keys.h"
+#include "apps/task_keys.h"
 
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
 #include "util/assert.h"
 
-namespace northstar::engine::task_keys {
+namespace northstar::apps::task_keys {
 namespace {
 
 // Parses exactly `digits` decimal digits.
@@ -100,4 +100,4 @@ absl::StatusOr<std::string_view> TaskTypeOf(std::string_view metadata) {
   return type;
 }
 
-}  // namespace northstar::engine::task_keys
+}  // namespace northstar::apps::task_keys

@@ -2,9 +2,9 @@
 // the commit log (engine/log/scan.h), so that only those tasks are looked up again
 // (ApplyTouchedIds) instead of scanning the whole base data.
 //
-// The log holds the commits since the last checkpoint (more when DbOptions::recycle_log is
+// The log holds the commits since the last checkpoint (more when engine::DbOptions::recycle_log is
 // false), starting at offset 0. The scan starts there, at whatever txn the first record has, and
-// ScanLog checks that the txn ids then run on without a gap; records up to the watermark are
+// engine::ScanLog checks that the txn ids then run on without a gap; records up to the watermark are
 // skipped. When the log does not reach back to the watermark (a checkpoint recycled it, or the
 // database has no log: kMetaFlip), or does not reach forward to the target, catch-up is
 // impossible and the caller rebuilds instead: the error says which, and why.
@@ -24,7 +24,7 @@
 #include "engine/log/record.h"
 #include "vfs/file_system.h"
 
-namespace northstar::engine::cartridge {
+namespace northstar::cartridge {
 
 struct TouchedIds {
   std::vector<uint64_t> ids;  // Ascending, unique.
@@ -38,8 +38,8 @@ struct TouchedIds {
 // commits, or holds more than `records_max` records from its start to up_to_txn.
 [[nodiscard]] absl::StatusOr<TouchedIds> TouchedIdsFromLog(vfs::FileSystem& fs,
                                                            const std::string& log_path,
-                                                           TxnId after_txn, TxnId up_to_txn,
-                                                           const LogLimits& limits,
+                                                           engine::TxnId after_txn, engine::TxnId up_to_txn,
+                                                           const engine::LogLimits& limits,
                                                            uint64_t records_max);
 
-}  // namespace northstar::engine::cartridge
+}  // namespace northstar::cartridge

@@ -1,12 +1,12 @@
-#include "engine/cartridge/test_tasks.h"
+#include "cartridge/test_tasks.h"
 
 #include <set>
 
 #include "absl/strings/str_format.h"
-#include "engine/cartridge/task_keys.h"
+#include "apps/task_keys.h"
 #include "util/status.h"
 
-namespace northstar::engine::cartridge {
+namespace northstar::cartridge {
 namespace {
 
 constexpr const char* kTypes[] = {"build", "test", "lint", "deploy", "a", "z-9_"};
@@ -55,20 +55,20 @@ PendingTasks ModelPendingTasks(const KeyValueState& state) {
   return pending;
 }
 
-void TaskWorkload::put(WriteTxn& txn, const std::string& key, const std::string& value) {
+void TaskWorkload::put(engine::WriteTxn& txn, const std::string& key, const std::string& value) {
   if (!txn_status_.ok()) return;
   txn_status_ = txn.put(key, value);
   if (txn_status_.ok()) state_[key] = value;
 }
 
-void TaskWorkload::del(WriteTxn& txn, const std::string& key) {
+void TaskWorkload::del(engine::WriteTxn& txn, const std::string& key) {
   if (!txn_status_.ok()) return;
   absl::StatusOr<bool> deleted = txn.del(key);
   txn_status_ = deleted.status();
   if (txn_status_.ok()) state_.erase(key);
 }
 
-void TaskWorkload::random_op(WriteTxn& txn) {
+void TaskWorkload::random_op(engine::WriteTxn& txn) {
   const uint64_t id = rng_.Uniform(ids_);
   const uint32_t agent = static_cast<uint32_t>(rng_.Uniform(4));
   const std::string type = kTypes[rng_.Uniform(std::size(kTypes))];
@@ -76,23 +76,23 @@ void TaskWorkload::random_op(WriteTxn& txn) {
     case 0:
     case 1:
     case 2:  // Create, or retype an existing task.
-      put(txn, task_keys::TaskKey(id), task_keys::TaskMetadata(type, 1, "payload"));
+      put(txn, apps::task_keys::TaskKey(id), apps::task_keys::TaskMetadata(type, 1, "payload"));
       break;
     case 3:
-      put(txn, task_keys::ClaimKey(id, agent), "1000");
-      put(txn, task_keys::AgentActiveKey(agent), task_keys::FormatId(id));
+      put(txn, apps::task_keys::ClaimKey(id, agent), "1000");
+      put(txn, apps::task_keys::AgentActiveKey(agent), apps::task_keys::FormatId(id));
       break;
     case 4:  // Release a claim (which may not exist).
-      del(txn, task_keys::ClaimKey(id, agent));
+      del(txn, apps::task_keys::ClaimKey(id, agent));
       break;
     case 5:
-      put(txn, task_keys::CompletedKey(id), "2000");
+      put(txn, apps::task_keys::CompletedKey(id), "2000");
       break;
     case 6:  // Reopen.
-      del(txn, task_keys::CompletedKey(id));
+      del(txn, apps::task_keys::CompletedKey(id));
       break;
     case 7:
-      del(txn, task_keys::TaskKey(id));
+      del(txn, apps::task_keys::TaskKey(id));
       break;
     case 8:  // Keys under the prefixes that are not the layout's: ignored by everyone.
       put(txn, absl::StrFormat("task:%d", id), "not a task");
@@ -105,9 +105,9 @@ void TaskWorkload::random_op(WriteTxn& txn) {
   }
 }
 
-absl::Status TaskWorkload::Commit(Db& db, uint32_t ops_max) {
+absl::Status TaskWorkload::Commit(engine::Db& db, uint32_t ops_max) {
   const KeyValueState before = state_;
-  NS_ASSIGN_OR_RETURN(std::unique_ptr<WriteTxn> txn, db.begin_write());
+  NS_ASSIGN_OR_RETURN(std::unique_ptr<engine::WriteTxn> txn, db.begin_write());
   txn_status_ = absl::OkStatus();
   const uint64_t ops = 1 + rng_.Uniform(ops_max);
   for (uint64_t op = 0; op < ops; op++) random_op(*txn);
@@ -122,20 +122,20 @@ absl::Status TaskWorkload::Commit(Db& db, uint32_t ops_max) {
   return committed;
 }
 
-absl::Status TaskWorkload::Commits(Db& db, uint32_t count, uint32_t ops_max) {
+absl::Status TaskWorkload::Commits(engine::Db& db, uint32_t count, uint32_t ops_max) {
   for (uint32_t commit = 0; commit < count; commit++) NS_RETURN_IF_ERROR(Commit(db, ops_max));
   return absl::OkStatus();
 }
 
-absl::Status TaskWorkload::CreateTasks(Db& db, uint64_t first_id, uint64_t count) {
-  NS_ASSIGN_OR_RETURN(std::unique_ptr<WriteTxn> txn, db.begin_write());
+absl::Status TaskWorkload::CreateTasks(engine::Db& db, uint64_t first_id, uint64_t count) {
+  NS_ASSIGN_OR_RETURN(std::unique_ptr<engine::WriteTxn> txn, db.begin_write());
   txn_status_ = absl::OkStatus();
   for (uint64_t id = first_id; id < first_id + count; id++) {
-    put(*txn, task_keys::TaskKey(id),
-        task_keys::TaskMetadata(kTypes[id % std::size(kTypes)], 2, "bulk"));
+    put(*txn, apps::task_keys::TaskKey(id),
+        apps::task_keys::TaskMetadata(kTypes[id % std::size(kTypes)], 2, "bulk"));
   }
   NS_RETURN_IF_ERROR(txn_status_);
   return txn->commit();
 }
 
-}  // namespace northstar::engine::cartridge
+}  // namespace northstar::cartridge

@@ -12,17 +12,17 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "engine/cartridge/refresh.h"
+#include "cartridge/refresh.h"
 #include "engine/db.h"
 #include "vfs/file_system.h"
 
-namespace northstar::engine::cartridge {
+namespace northstar::cartridge {
 
 struct VerifyResult {
   CartridgeState state = CartridgeState::kAbsent;
   std::string state_reason;      // CartridgeCheck::reason.
-  TxnId database_txn = 0;        // The latest commit.
-  std::optional<TxnId> watermark_txn;  // When the file decoded.
+  engine::TxnId database_txn = 0;        // The latest commit.
+  std::optional<engine::TxnId> watermark_txn;  // When the file decoded.
   bool compared = false;         // The content was compared with a scan at the watermark.
   // The first problem, one line ("type \"build\": task 17 is pending in the database but
   // missing from the cartridge", "stale: ...", the decode error); empty when the cartridge passes.
@@ -33,6 +33,6 @@ struct VerifyResult {
 
 // Checks the cartridge of `db` (at CartridgePathFor(db.path())). Errors only when the database
 // or the file cannot be read; every finding about the cartridge is in the result.
-[[nodiscard]] absl::StatusOr<VerifyResult> VerifyCartridge(vfs::FileSystem& fs, Db& db);
+[[nodiscard]] absl::StatusOr<VerifyResult> VerifyCartridge(vfs::FileSystem& fs, engine::Db& db);
 
-}  // namespace northstar::engine::cartridge
+}  // namespace northstar::cartridge
