@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_format.h"
 #include "sim/crash_points.h"
+#include "sim/checkers_ops.h"
 #include "sim/runner_internal.h"
 #include "sim/target_registry.h"
 #include "util/assert.h"
@@ -55,12 +56,7 @@ void Run::check(std::optional<CheckFailure> failure) {
 }
 
 void Run::on_engine_error(const absl::Status& status, std::string_view what) {
-  if (status.code() == absl::StatusCode::kDataLoss && !damage_allowed_ && !disk_.halted()) {
-    fail(Verdict::kCorruption,
-         absl::StrFormat("corruption: %s failed with Corruption though no bit rot or misdirected "
-                         "write was injected: %s",
-                         what, status.message()));
-  }
+  check(CheckEngineError(status, what, damage_allowed_, disk_.halted()));
 }
 
 std::optional<uint64_t> Run::next_exact_crash() {
@@ -119,9 +115,7 @@ bool Run::open_and_check(Epoch& epoch) {
       ended_ = true;  // Injected corruption may leave nothing to recover; not a bug.
       return false;
     }
-    fail(opened.code() == absl::StatusCode::kDataLoss ? Verdict::kCorruption
-                                                      : Verdict::kCrashState,
-         absl::StrFormat("recovery: open failed: %s", opened.message()));
+    check(CheckRecoveryOpen(opened));
     return false;
   }
   if (result_.stats.crashes > 0) result_.stats.recoveries++;
@@ -177,8 +171,7 @@ bool Run::check_structure() {
     ended_ = true;  // The target promised nothing about crashes: damage ends the run.
     return false;
   }
-  const StructureProblem& first = problems->front();
-  fail(first.verdict, absl::StrFormat("%s: %s", VerdictName(first.verdict), first.message));
+  check(CheckStructure(*problems));
   return false;
 }
 
@@ -202,7 +195,7 @@ void Run::run_fibers(Epoch& epoch) {
   workload_->spawn(epoch.scheduler);
   const absl::Status status = epoch.scheduler.run();
   if (!status.ok()) {
-    fail(Verdict::kLiveness, absl::StrFormat("liveness: %s", status.message()));
+    check(CheckLiveness(status));
     // Stopped fibers are abandoned with their transactions open: the target must not be
     // destroyed.
     target_->abandon();

@@ -3,6 +3,8 @@
 // every result checked against the model. Runs on any target.
 #include "sim/workloads/kv.h"
 
+#include "sim/checkers_ops.h"
+
 #include "absl/strings/str_format.h"
 #include "util/assert.h"
 
@@ -65,13 +67,8 @@ bool KvWorkload::write_op(TargetWriter& txn, WorkloadGenerator& generator,
       absl::StatusOr<bool> removed = txn.del(key);
       if (!removed.ok()) return on_engine_error(removed.status(), "delete"), false;
       runtime().record_op("delete", key.size(), *removed);
-      if (*removed != visible.has_value()) {
-        fail(Verdict::kSnapshotIsolation,
-             absl::StrFormat("snapshot-isolation: delete of %s in txn %d %s, but the key %s", key,
-                             txn.commit_id(), *removed ? "removed it" : "found nothing",
-                             visible ? "exists" : "does not exist"));
-        return false;
-      }
+      check(CheckDelete(key, txn.commit_id(), *removed, visible.has_value()));
+      if (failed()) return false;
       pending[key] = std::nullopt;
       if (*removed) ops.push_back({engine::LogOpType::kDelete, key, ""});
       return true;
@@ -80,15 +77,8 @@ bool KvWorkload::write_op(TargetWriter& txn, WorkloadGenerator& generator,
       absl::StatusOr<std::optional<std::string>> got = txn.get(key);
       if (!got.ok()) return on_engine_error(got.status(), "get in a write transaction"), false;
       runtime().record_op("get", key.size(), got->has_value());
-      if (*got != visible) {
-        fail(Verdict::kSnapshotIsolation,
-             absl::StrFormat("snapshot-isolation: read-your-writes: get of %s in txn %d saw %s, "
-                             "expected %s",
-                             key, txn.commit_id(), got->has_value() ? "a value" : "nothing",
-                             visible ? "a value" : "nothing"));
-        return false;
-      }
-      return true;
+      check(CheckReadYourWrites(key, txn.commit_id(), *got, visible));
+      return !failed();
     }
   }
   return false;
@@ -152,15 +142,8 @@ bool KvWorkload::check_scan(TargetReader& read, const std::string& start, bool r
                              : model().range_at(txn_id, start, kScanEntriesMax);
   std::erase_if(want, [&](const auto& entry) { return !entry.first.starts_with(prefix); });
   runtime().record_op(reverse ? "reverse-scan" : "scan", txn_id, got->size());
-  if (*got != want) {
-    fail(Verdict::kSnapshotIsolation,
-         absl::StrFormat("snapshot-isolation: %s scan from %s in the snapshot of commit %d "
-                         "returned %d entries, the model has %d%s",
-                         reverse ? "reverse" : "forward", start, txn_id, got->size(), want.size(),
-                         got->size() == want.size() ? " (a key or value differs)" : ""));
-    return false;
-  }
-  return true;
+  check(CheckScan(reverse, start, txn_id, *got, want));
+  return !failed();
 }
 
 }  // namespace northstar::sim

@@ -3,6 +3,8 @@
 // that feed and check against the model, and scans of whole prefixes and snapshots.
 #include "sim/workloads/workload.h"
 
+#include "sim/checkers_ops.h"
+
 #include "absl/strings/str_format.h"
 #include "util/assert.h"
 #include "util/random.h"
@@ -50,15 +52,8 @@ bool Workload::tracked_get(TrackedTxn& txn, const std::string& key,
   absl::StatusOr<std::optional<std::string>> got = txn.txn.get(key);
   if (!got.ok()) return on_engine_error(got.status(), "get in a write transaction"), false;
   runtime().record_op("get", key.size(), got->has_value());
-  const std::optional<std::string> want = visible(txn, key);
-  if (*got != want) {
-    fail(Verdict::kSnapshotIsolation,
-         absl::StrFormat("snapshot-isolation: read-your-writes: get of %s in txn %d saw %s, "
-                         "expected %s",
-                         key, txn.txn.txn_id(), got->has_value() ? "a value" : "nothing",
-                         want ? "a value" : "nothing"));
-    return false;
-  }
+  check(CheckReadYourWrites(key, txn.txn.txn_id(), *got, visible(txn, key)));
+  if (failed()) return false;
   value = std::move(*got);
   return true;
 }
@@ -79,13 +74,8 @@ bool Workload::tracked_del(TrackedTxn& txn, const std::string& key) {
   absl::StatusOr<bool> removed = txn.txn.del(key);
   if (!removed.ok()) return on_engine_error(removed.status(), "delete"), false;
   runtime().record_op("delete", key.size(), *removed);
-  if (*removed != exists) {
-    fail(Verdict::kSnapshotIsolation,
-         absl::StrFormat("snapshot-isolation: delete of %s in txn %d %s, but the key %s", key,
-                         txn.txn.txn_id(), *removed ? "removed it" : "found nothing",
-                         exists ? "exists" : "does not exist"));
-    return false;
-  }
+  check(CheckDelete(key, txn.txn.txn_id(), *removed, exists));
+  if (failed()) return false;
   txn.pending[key] = std::nullopt;
   if (*removed) txn.ops.push_back({engine::LogOpType::kDelete, key, ""});
   return true;
@@ -113,12 +103,9 @@ bool Workload::scan_prefix(engine::ReadTxn& read, std::string_view prefix, size_
 bool Workload::check_prefix(engine::ReadTxn& read, const std::string& prefix, std::string_view what,
                        Entries& entries) {
   if (!scan_prefix(read, prefix, kStateEntriesMax, entries)) return false;
-  if (entries == model().prefix_at(read.txn_id(), prefix)) return true;
-  fail(Verdict::kSnapshotIsolation,
-       absl::StrFormat("snapshot-isolation: %s (a scan of \"%s\") in the snapshot of commit %d "
-                       "returned %d entries that differ from the model's",
-                       what, prefix, read.txn_id(), entries.size()));
-  return false;
+  check(CheckPrefixScan(what, prefix, read.txn_id(), entries,
+                        model().prefix_at(read.txn_id(), prefix)));
+  return !failed();
 }
 
 bool Workload::check_whole_snapshot(engine::ReadTxn& read, uint64_t txn_id, std::string_view what) {
@@ -134,13 +121,8 @@ std::unique_ptr<engine::ReadTxn> Workload::base_snapshot(const TrackedTxn& txn) 
   NS_ASSERT(txn.pending.empty());  // Else the snapshot would not be the transaction's view.
   absl::StatusOr<std::unique_ptr<engine::ReadTxn>> base = db()->begin_read();
   if (!base.ok()) return on_engine_error(base.status(), "begin_read in a write transaction"), nullptr;
-  if ((*base)->txn_id() + 1 != txn.txn.txn_id()) {
-    fail(Verdict::kSnapshotIsolation,
-         absl::StrFormat("snapshot-isolation: write transaction %d began, but the latest "
-                         "snapshot is of commit %d, not %d",
-                         txn.txn.txn_id(), (*base)->txn_id(), txn.txn.txn_id() - 1));
-    return nullptr;
-  }
+  check(CheckWriteBase(txn.txn.txn_id(), (*base)->txn_id()));
+  if (failed()) return nullptr;
   return std::move(*base);
 }
 
